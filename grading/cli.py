@@ -1,0 +1,129 @@
+"""``python grader.py``: arguments in, exit status out, the one place errors are printed.
+
+Exit status: 0 when every graded test passed, 1 when some did not, 2 on a
+usage error or when the grader itself could not run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from . import catalog, render, runner, scoring
+from .errors import GradingError
+from .i18n import LANGS, Lang, Text, default_lang
+from .results import TopicResult
+from .sandbox import become_subreaper, kill_all
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+EXIT_PASSED, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="grader.py", description=DESCRIPTION,
+        epilog="exit status: 0 all tests passed, 1 some did not, 2 usage error or grader failure")
+    parser.add_argument("topics", nargs="*", metavar="TOPIC",
+                        help="grade only these topics (default: all; --list shows them)")
+    parser.add_argument("--workspace", type=_existing_folder, default=PROJECT_ROOT / "exercises",
+                        help="folder holding the modules to grade (default: exercises/)")
+    parser.add_argument("--json", type=Path, metavar="FILE", help="also write the result as JSON")
+    parser.add_argument("--junit", type=Path, metavar="FILE", help="also write JUnit XML (for CI)")
+    parser.add_argument("--lang", choices=LANGS, default=None,
+                        help="language of the feedback: zh, en or both (default: GRADER_LANG, "
+                             "else zh for a Chinese locale, else both)")
+    parser.add_argument("--jobs", "-j", type=_positive_int, default=None,
+                        help="topics graded at once (default: the number of cores)")
+    parser.add_argument("--list", action="store_true", help="list the topics and exit")
+    parser.add_argument("--quiet", "-q", action="store_true", help="no live progress lines")
+    return parser
+
+
+def _existing_folder(value: str) -> Path:
+    path = Path(value)
+    if not path.is_dir():
+        raise argparse.ArgumentTypeError(f"{value!r} is not a folder (it should hold the topic modules, "
+                                         "like exercises/ or solutions/)")
+    return path.resolve()
+
+
+def _positive_int(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number >= 1")
+    return number
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    lang: Lang = args.lang or default_lang()
+    try:
+        topics = catalog.load(PROJECT_ROOT / "tests")
+        if args.list:
+            for topic in topics:
+                print(f"{topic.name:<20} {topic.points:>4g}  {render._title(topic.title, lang)}")
+            return EXIT_PASSED
+        chosen = catalog.select(topics, args.topics)
+        become_subreaper()
+        progress = None if args.quiet else _progress(lang)
+        try:
+            report = runner.run(chosen, args.workspace, jobs=args.jobs, progress=progress)
+        finally:
+            _clean_up()
+        colour = _use_colour(sys.stdout)
+        sys.stdout.write(render.render_text(report, lang, colour=colour))
+        if args.json:
+            render.write_atomically(args.json, render.render_json(report, lang))
+        if args.junit:
+            render.write_atomically(args.junit, render.render_junit(report, lang))
+    except GradingError as exc:
+        _error(exc.text, exc.tip, lang)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        _clean_up()
+        return EXIT_USAGE
+    return EXIT_PASSED if scoring.all_passed(report) else EXIT_FAILED
+
+
+def _progress(lang: Lang):  # type: ignore[no-untyped-def]
+    def show(topic: TopicResult) -> None:
+        score, best = scoring.topic_score(topic), scoring.topic_max(topic)
+        mark = "✓" if score == best and topic.problem is None else "✗"
+        print(f"  {mark} {topic.name:<18} {score:g}/{best:g}  ({topic.duration:.1f} s)",
+              file=sys.stderr, flush=True)
+    return show
+
+
+def _clean_up() -> None:
+    """Nothing graded outlives the grader: kill what is left below us."""
+    import psutil
+    try:
+        kill_all(psutil.Process().children(recursive=True))
+    except psutil.Error:
+        pass
+
+
+def _use_colour(stream: object) -> bool:
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
+
+
+def _error(text: Text, tip: Text | None, lang: Lang) -> None:
+    print(f"ERROR {text.render(lang)}", file=sys.stderr)
+    if tip is not None:
+        print(f"TIP {tip.render(lang)}", file=sys.stderr)
+
+
+DESCRIPTION = ("Grade the lesson's exercises: run the hidden tests of each topic against the "
+               "modules in a workspace and report the score. 运行隐藏测试，为练习评分。")

@@ -1,0 +1,229 @@
+"""The pytest side of grading: options, the ``points`` marker, fixtures, outcomes.
+
+Mechanism: the runner starts one pytest process per topic with ``-p
+grading.plugin``. Tests get a ``sandbox`` bound to the workspace and to the
+module named by their file (``tests/test_<t>.py`` grades ``<t>.py``); student
+code runs only in the sandbox's child interpreters. Before the first test of a
+module runs, the module is imported once in a child: an import that fails,
+hangs, or starts processes makes every test of the topic an ``error`` with
+one message, instead of each test discovering it.
+
+Every item's outcome is one of the contract's four, decided from the
+exception that ended it (``errors.StudentProblem`` subclasses carry their
+own), and appended as one JSON line to ``--grading-report`` as soon as the
+item ends, so the runner keeps what was recorded even if this process dies.
+The test process is a child subreaper (Linux) for the whole session, so
+nothing the student starts escapes it.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from . import messages as msg
+from .errors import StudentCrashed, StudentProblem
+from .i18n import Text, plain
+from .sandbox import Sandbox, become_subreaper
+
+HELP_WORKSPACE = "folder holding the modules to grade (default: exercises/ beside tests/)"
+HELP_REPORT = "append one JSON line per test outcome to this file"
+IMPORT_LIMIT = 15.0
+
+#: Start methods the tests run under: both where the platform has both.
+START_METHODS = [m for m in ("fork", "spawn") if m in multiprocessing.get_all_start_methods()]
+
+workspace_key = pytest.StashKey[Path]()
+report_key = pytest.StashKey["Path | None"]()
+imports_key = pytest.StashKey[dict[str, "StudentProblem | None"]]()
+verdict_key = pytest.StashKey["Verdict"]()
+
+
+@dataclass
+class Verdict:
+    """The outcome of one item, decided by the first phase that did not pass."""
+
+    outcome: str
+    message: Text | None
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("grading", "kata grading")
+    group.addoption("--workspace", default=None, help=HELP_WORKSPACE)
+    group.addoption("--grading-report", default=None, help=HELP_REPORT)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "points(n): what the test is worth when it passes (a number >= 0)")
+    workspace = config.getoption("--workspace")
+    if workspace is None:
+        workspace = Path(str(config.rootpath)) / "exercises"
+    config.stash[workspace_key] = Path(workspace).resolve()
+    report = config.getoption("--grading-report")
+    config.stash[report_key] = Path(report) if report else None
+    config.stash[imports_key] = {}
+    become_subreaper()
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    for item in session.items:
+        _emit(session.config, {"event": "collected", **_describe(item)})
+
+
+def points_of(item: pytest.Item) -> float:
+    marker = item.get_closest_marker("points")
+    if marker is None or not marker.args:
+        return 0.0
+    return float(marker.args[0])
+
+
+def title_of(item: pytest.Item) -> str:
+    doc = getattr(getattr(item, "function", None), "__doc__", None) or ""
+    first = doc.strip().splitlines()[0].strip() if doc.strip() else item.name
+    return first
+
+
+def _describe(item: pytest.Item) -> dict[str, Any]:
+    return {"nodeid": item.nodeid, "name": item.name, "title": title_of(item),
+            "points": points_of(item)}
+
+
+def _emit(config: pytest.Config, record: dict[str, Any]) -> None:
+    path = config.stash[report_key]
+    if path is None:
+        return
+    line = json.dumps(record, ensure_ascii=False) + "\n"
+    # One write of one line, flushed at once: what is written survives a crash.
+    with open(path, "a", encoding="utf-8") as out:
+        out.write(line)
+
+
+# -- fixtures ----------------------------------------------------------------
+
+
+@pytest.fixture(params=START_METHODS)
+def start_method(request: pytest.FixtureRequest) -> str:
+    """The multiprocessing start method the student's code runs under."""
+    return str(request.param)
+
+
+@pytest.fixture
+def workspace(request: pytest.FixtureRequest) -> Path:
+    return request.config.stash[workspace_key]
+
+
+@pytest.fixture
+def topic_module(request: pytest.FixtureRequest) -> str:
+    """The module graded by this test file: ``test_<t>.py`` grades ``<t>``."""
+    stem = Path(str(request.path)).stem
+    return stem.removeprefix("test_")
+
+
+@pytest.fixture
+def sandbox(request: pytest.FixtureRequest, workspace: Path, topic_module: str) -> Iterator[Sandbox]:
+    """Runs the student's module in child interpreters; see docs/writing-tests.md."""
+    method = request.getfixturevalue("start_method") if "start_method" in request.fixturenames else None
+    problem = _import_problem(request.config, workspace, topic_module)
+    if problem is not None:
+        raise problem
+    box = Sandbox(workspace, topic_module, start_method=method)
+    try:
+        yield box
+    finally:
+        box.close()
+
+
+def _import_problem(config: pytest.Config, workspace: Path, module: str) -> StudentProblem | None:
+    """Import the module once per session in a child; cache what went wrong."""
+    cache = config.stash[imports_key]
+    if module not in cache:
+        cache[module] = _check_import(workspace, module)
+    return cache[module]
+
+
+def _check_import(workspace: Path, module: str) -> StudentProblem | None:
+    path = workspace / f"{module}.py"
+    if not path.is_file():
+        shown = os.path.join(workspace.name, f"{module}.py")
+        return StudentCrashed(msg.MODULE_MISSING.format(path=shown))
+    box = Sandbox(workspace, module)
+    try:
+        running = box._launch("__name__", (), {}, stdin=None, hold=True, module=None,
+                              driver=None, report=(), get=True)
+        if running.returned(IMPORT_LIMIT):
+            children = [p for p in running.process.children(recursive=True)
+                        if "multiprocessing.resource_tracker" not in " ".join(_cmdline(p))]
+            result = running.finish(IMPORT_LIMIT)
+            if result.error is not None:
+                try:
+                    result.unwrap()
+                except StudentProblem as exc:
+                    return exc
+            if children:
+                return StudentCrashed(msg.IMPORT_SIDE_EFFECTS.format(count=len(children)))
+            return None
+        result = running.stop()
+        if result.error is not None or not result.timed_out:
+            try:
+                result.unwrap()
+            except StudentProblem as exc:
+                return exc
+        return StudentCrashed(msg.IMPORT_TIMED_OUT.format(seconds=f"{IMPORT_LIMIT:g}"))
+    finally:
+        box.close()
+
+
+def _cmdline(p: Any) -> list[str]:
+    try:
+        return list(p.cmdline())
+    except Exception:
+        return []
+
+
+# -- outcomes ----------------------------------------------------------------
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    outcome = yield
+    report: pytest.TestReport = outcome.get_result()
+    if verdict_key not in item.stash:
+        item.stash[verdict_key] = Verdict("passed", None)
+    verdict = item.stash[verdict_key]
+    if verdict.outcome == "passed" and not report.passed and call.excinfo is not None:
+        item.stash[verdict_key] = judge(call.excinfo.value, item)
+    elif verdict.outcome == "passed" and report.skipped:
+        item.stash[verdict_key] = Verdict("error", plain(str(report.longrepr)))
+    if report.when == "teardown":
+        final = item.stash[verdict_key]
+        _emit(item.config, {
+            "event": "result", **_describe(item), "outcome": final.outcome,
+            "message": None if final.message is None else {"en": final.message.en,
+                                                           "zh": final.message.zh},
+        })
+
+
+def judge(exc: BaseException, item: pytest.Item) -> Verdict:
+    """Which of the contract's outcomes an exception means, and what to say."""
+    if isinstance(exc, StudentProblem):
+        return Verdict(exc.outcome, exc.text)
+    if isinstance(exc, pytest.fail.Exception) and str(exc).startswith("Timeout"):
+        limit = item.config.getoption("timeout", None) if _has_timeout(item.config) else None
+        return Verdict("timeout", msg.TEST_TIMED_OUT.format(seconds=limit or "?"))
+    if isinstance(exc, AssertionError):
+        # A bare assert: keep its message, not pytest's introspection of the source.
+        text = str(exc).split("\nassert ")[0].strip() or "assertion failed"
+        return Verdict("failed", plain(text))
+    return Verdict("error", msg.TEST_BROKE.format(error=f"{type(exc).__name__}: {exc}"))
+
+
+def _has_timeout(config: pytest.Config) -> bool:
+    return config.pluginmanager.hasplugin("timeout")

@@ -1,0 +1,185 @@
+"""Reports, one function per format, all with the same signature.
+
+``render_<format>(report, lang) -> str``. ``write_atomically`` puts a report
+in place with a temporary file and ``os.replace``, so a reader (a CI step, a
+course platform) never sees half a file.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import tempfile
+import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text as RichText
+
+from . import scoring
+from .i18n import Lang, Text
+from .results import SCHEMA_VERSION, Report, ReportJSON, Status, TopicJSON, TopicResult
+
+Renderer = Callable[[Report, Lang], str]
+
+#: How each outcome looks in the terminal.
+MARKS = {Status.PASSED: ("✓", "green"), Status.FAILED: ("✗", "red"),
+         Status.ERROR: ("!", "magenta"), Status.TIMEOUT: ("⏱", "yellow")}
+WIDTH = 100
+
+
+def _say(text: Text | None, lang: Lang) -> str:
+    return "" if text is None else text.render(lang)
+
+
+def _title(text: Text, lang: Lang) -> str:
+    if lang == "both":
+        return f"{text.zh} / {text.en}" if text.zh != text.en else text.en
+    return text.render(lang)
+
+
+def render_text(report: Report, lang: Lang, colour: bool = False) -> str:
+    """The terminal report: a table of topics, then what to fix, then the total."""
+    out = io.StringIO()
+    console = Console(file=out, width=WIDTH, force_terminal=colour, no_color=not colour,
+                      highlight=False, emoji=False, color_system="standard" if colour else None)
+    table = Table(title=_say(HEADER.format(workspace=report.workspace), lang), title_justify="left",
+                  show_edge=False, pad_edge=False)
+    table.add_column(_say(COL_TOPIC, lang))
+    table.add_column(_say(COL_SCORE, lang), justify="right")
+    table.add_column(_say(COL_TESTS, lang))
+    for topic in report.topics:
+        marks = RichText()
+        for test in topic.tests:
+            mark, style = MARKS[test.outcome]
+            marks.append(mark, style=style)
+        score, best = scoring.topic_score(topic), scoring.topic_max(topic)
+        style = "green" if score == best and topic.problem is None else "red" if score == 0 else "yellow"
+        table.add_row(topic.name, RichText(f"{_num(score)}/{_num(best)}", style=style), marks)
+    console.print(table)
+    for topic in report.topics:
+        _print_topic_problems(console, topic, lang)
+    total, best = scoring.total_score(report), scoring.total_max(report)
+    console.print()
+    console.print(RichText(_say(TOTAL.format(score=_num(total), max=_num(best),
+                                             seconds=f"{report.duration:.1f}"), lang), style="bold"))
+    return out.getvalue()
+
+
+def _print_topic_problems(console: Console, topic: TopicResult, lang: Lang) -> None:
+    bad = [t for t in topic.tests if t.outcome is not Status.PASSED]
+    if not bad and topic.problem is None:
+        return
+    console.print()
+    console.print(RichText(f"── {topic.name}: {_title(topic.title, lang)}", style="bold"))
+    if topic.problem is not None:
+        console.print(RichText(_indent(_say(topic.problem, lang), 3), style="magenta"))
+    for test in bad:
+        mark, style = MARKS[test.outcome]
+        console.print(RichText(f" {mark} ", style=style) + RichText(
+            f"{test.title}  [{test.name}, {test.outcome.value}, 0/{_num(test.max_points)}]"))
+        if test.message is not None:
+            console.print(RichText(_indent(_say(test.message, lang), 5)), soft_wrap=True)
+    for hint in topic.hints:
+        console.print(RichText(_indent(_say(HINT.format(hint=hint), lang), 3), style="cyan"))
+
+
+def render_json(report: Report, lang: Lang) -> str:
+    """The contract's JSON shape, plus ``version``, ``workspace`` and titles."""
+    topics: list[TopicJSON] = []
+    for topic in report.topics:
+        topics.append({
+            "name": topic.name,
+            "title": _title(topic.title, lang),
+            "score": scoring.topic_score(topic),
+            "max_score": scoring.topic_max(topic),
+            "tests": [{
+                "name": t.name,
+                "title": t.title,
+                "outcome": t.outcome.value,
+                "points": t.points,
+                "max_points": t.max_points,
+                "message": _say(t.message, lang),
+            } for t in topic.tests],
+        })
+    data: ReportJSON = {
+        "version": SCHEMA_VERSION,
+        "score": scoring.total_score(report),
+        "max_score": scoring.total_max(report),
+        "workspace": report.workspace,
+        "topics": topics,
+    }
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+
+
+def render_junit(report: Report, lang: Lang) -> str:
+    """JUnit XML, as CI services read it: one suite per topic, one case per test."""
+    suites = ET.Element("testsuites", name="grader", tests=str(_count(report)),
+                        time=f"{report.duration:.3f}")
+    for topic in report.topics:
+        suite = ET.SubElement(suites, "testsuite", name=topic.name, tests=str(len(topic.tests)),
+                              failures=str(_count_outcome(topic, Status.FAILED)),
+                              errors=str(_count_outcome(topic, Status.ERROR, Status.TIMEOUT)),
+                              time=f"{topic.duration:.3f}")
+        props = ET.SubElement(suite, "properties")
+        ET.SubElement(props, "property", name="score", value=_num(scoring.topic_score(topic)))
+        ET.SubElement(props, "property", name="max_score", value=_num(scoring.topic_max(topic)))
+        for test in topic.tests:
+            case = ET.SubElement(suite, "testcase", classname=topic.name, name=test.name)
+            text = _say(test.message, lang)
+            if test.outcome is Status.FAILED:
+                ET.SubElement(case, "failure", message=_first_line(text)).text = text
+            elif test.outcome is not Status.PASSED:
+                ET.SubElement(case, "error", type=test.outcome.value,
+                              message=_first_line(text)).text = text
+    ET.indent(suites)
+    return ET.tostring(suites, encoding="unicode", xml_declaration=True) + "\n"
+
+
+RENDERERS: dict[str, Renderer] = {"json": render_json, "junit": render_junit}
+
+
+def write_atomically(path: Path, content: str) -> None:
+    """Write ``content`` to ``path`` through a temporary file in the same folder."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(content)
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def _count(report: Report) -> int:
+    return sum(len(t.tests) for t in report.topics)
+
+
+def _count_outcome(topic: TopicResult, *outcomes: Status) -> int:
+    return sum(1 for t in topic.tests if t.outcome in outcomes)
+
+
+def _first_line(text: str) -> str:
+    return text.strip().splitlines()[0] if text.strip() else ""
+
+
+def _indent(text: str, spaces: int) -> str:
+    pad = " " * spaces
+    return "\n".join(pad + line for line in text.splitlines())
+
+
+def _num(value: float) -> str:
+    return f"{value:g}"
+
+
+HEADER = Text(en="Grading {workspace}", zh="评分：{workspace}")
+COL_TOPIC = Text(en="topic", zh="题目")
+COL_SCORE = Text(en="score", zh="得分")
+COL_TESTS = Text(en="tests", zh="测试")
+HINT = Text(en="Hint: {hint}", zh="提示：{hint}")
+TOTAL = Text(en="Total: {score}/{max} ({seconds} s)", zh="总分：{score}/{max}（用时 {seconds} 秒）")

@@ -1,0 +1,80 @@
+"""What grading produced: outcomes, per-test and per-topic results, the JSON schema."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import TypedDict
+
+from .i18n import Text
+
+#: Version of the JSON report's shape; bumped when a field changes meaning.
+SCHEMA_VERSION = 1
+
+
+class Status(str, Enum):
+    """The contract's four outcomes."""
+
+    PASSED = "passed"
+    FAILED = "failed"    # the code ran and did the wrong thing
+    ERROR = "error"      # the code could not run: import error, crash
+    TIMEOUT = "timeout"  # the code took too long and was stopped
+
+
+@dataclass(frozen=True)
+class TestResult:
+    name: str
+    title: str
+    outcome: Status
+    max_points: float
+    message: Text | None = None
+
+    @property
+    def points(self) -> float:
+        return self.max_points if self.outcome is Status.PASSED else 0.0
+
+
+@dataclass(frozen=True)
+class TopicResult:
+    name: str
+    title: Text
+    tests: tuple[TestResult, ...]
+    hints: tuple[Text, ...] = ()
+    #: Seconds the topic's test process ran.
+    duration: float = 0.0
+    #: Something about the topic as a whole (its test process died, …).
+    problem: Text | None = None
+    #: The manifest's points: the maximum when no test could be collected.
+    declared_points: float = 0.0
+
+
+@dataclass(frozen=True)
+class Report:
+    workspace: str
+    topics: tuple[TopicResult, ...] = field(default_factory=tuple)
+    duration: float = 0.0
+
+
+class TestJSON(TypedDict):
+    name: str
+    title: str
+    outcome: str
+    points: float
+    max_points: float
+    message: str
+
+
+class TopicJSON(TypedDict):
+    name: str
+    title: str
+    score: float
+    max_score: float
+    tests: list[TestJSON]
+
+
+class ReportJSON(TypedDict):
+    version: int
+    score: float
+    max_score: float
+    workspace: str
+    topics: list[TopicJSON]

@@ -1,0 +1,166 @@
+"""Run each topic's hidden tests in a pytest process of its own, in parallel.
+
+One pytest process per topic: a topic that hangs or crashes its test process
+costs that topic only, the process is killed as a whole tree at the topic's
+time limit, and what it recorded before (one JSON line per test, written as
+each test ends) is kept. Topics run side by side on the available cores,
+longest time limit first.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+from . import messages as msg
+from .catalog import Topic
+from .i18n import Text, plain
+from .results import Report, Status, TestResult, TopicResult
+from .sandbox import kill_all
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+#: Called with each topic's result as soon as it is known (live progress).
+Progress = Callable[[TopicResult], None]
+
+
+def default_jobs() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:
+        return max(1, os.cpu_count() or 1)
+
+
+def run(topics: list[Topic], workspace: Path, jobs: int | None = None,
+        progress: Progress | None = None) -> Report:
+    """Grade ``topics`` against ``workspace``; results in the topics' order."""
+    started = time.monotonic()
+    order = sorted(topics, key=lambda t: -t.time_limit)
+    with tempfile.TemporaryDirectory(prefix="kata-grade-") as scratch, \
+            ThreadPoolExecutor(max_workers=jobs or default_jobs()) as pool:
+        futures = {t.name: pool.submit(run_topic, t, workspace, Path(scratch), progress)
+                   for t in order}
+        results = tuple(futures[t.name].result() for t in topics)
+    return Report(workspace=str(workspace), topics=results, duration=time.monotonic() - started)
+
+
+def run_topic(topic: Topic, workspace: Path, scratch: Path,
+              progress: Progress | None = None) -> TopicResult:
+    report_path = scratch / f"{topic.name}.jsonl"
+    log_path = scratch / f"{topic.name}.log"
+    command = [
+        sys.executable, "-m", "pytest", str(topic.test_file),
+        "-p", "grading.plugin", "-p", "no:cacheprovider",
+        "--workspace", str(workspace), "--grading-report", str(report_path),
+        "--rootdir", str(PROJECT_ROOT), "-o", "addopts=", "-o", "testpaths=",
+        "--timeout", f"{topic.test_timeout:g}", "--timeout-method", "signal",
+        "-q", "--no-header",
+    ]
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_ROOT), env.get("PYTHONPATH")]))
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    started = time.monotonic()
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(command, cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL, env=env, start_new_session=True)
+        timed_out = False
+        try:
+            proc.wait(timeout=topic.time_limit)
+        except subprocess.TimeoutExpired:
+            timed_out = True
+        _kill_tree(proc)
+    result = collect(topic, report_path, proc.returncode, timed_out,
+                     log_tail=_tail(log_path), duration=time.monotonic() - started)
+    if progress is not None:
+        progress(result)
+    return result
+
+
+def _kill_tree(proc: subprocess.Popen[bytes]) -> None:
+    """The topic's pytest process and anything it (or student code) left."""
+    try:
+        tree = psutil.Process(proc.pid).children(recursive=True)
+    except psutil.Error:
+        tree = []
+    kill_all(tree, root=proc)
+
+
+def collect(topic: Topic, report_path: Path, returncode: int | None, timed_out: bool,
+            log_tail: str = "", duration: float = 0.0) -> TopicResult:
+    """Turn the JSON lines a topic's pytest process wrote into its result.
+
+    Tests collected but never reported were cut short: the first one was
+    running when the process was stopped or died, the rest never ran.
+    """
+    collected: dict[str, dict[str, Any]] = {}
+    finished: dict[str, dict[str, Any]] = {}
+    for record in _records(report_path):
+        if record.get("event") == "collected":
+            collected[record["nodeid"]] = record
+        elif record.get("event") == "result":
+            finished[record["nodeid"]] = record
+    tests: list[TestResult] = []
+    problem: Text | None = None
+    if timed_out:
+        problem = msg.TOPIC_TIMED_OUT.format(seconds=f"{topic.time_limit:g}")
+    elif returncode not in (0, 1):
+        problem = msg.WORKER_CRASHED.format(status=returncode)
+    first_missing = True
+    for nodeid, info in collected.items():
+        done = finished.get(nodeid)
+        if done is not None:
+            message = done.get("message")
+            tests.append(TestResult(
+                name=info["name"], title=info["title"], outcome=Status(done["outcome"]),
+                max_points=float(info["points"]),
+                message=Text(en=message["en"], zh=message["zh"]) if message else None))
+            continue
+        if first_missing and timed_out:
+            outcome = Status.TIMEOUT
+            text = msg.TEST_TIMED_OUT.format(seconds=f"{topic.time_limit:g}")
+        elif first_missing:
+            outcome, text = Status.ERROR, msg.WORKER_CRASHED.format(status=returncode)
+        else:
+            outcome = Status.ERROR
+            text = msg.NOT_RUN.format(why=problem) if problem else None
+        first_missing = False
+        tests.append(TestResult(name=info["name"], title=info["title"], outcome=outcome,
+                                max_points=float(info["points"]), message=text))
+    if not collected:
+        # Nothing collected: the hidden test file itself could not load.
+        problem = msg.COLLECT_FAILED + plain(log_tail)
+    return TopicResult(name=topic.name, title=topic.title, tests=tuple(tests), hints=topic.hints,
+                       duration=duration, problem=problem, declared_points=topic.points)
+
+
+def _records(path: Path) -> list[dict[str, Any]]:
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return []
+    records = []
+    for line in lines:
+        try:
+            records.append(json.loads(line))
+        except ValueError:
+            continue  # a line cut short by a dying process
+    return records
+
+
+def _tail(path: Path, size: int = 3000) -> str:
+    try:
+        data = path.read_bytes()[-size:]
+    except OSError:
+        return ""
+    return data.decode("utf-8", errors="replace")
+
