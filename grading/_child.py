@@ -129,13 +129,12 @@ def describe_exception(exc: BaseException, workspace: str) -> dict[str, Any]:
         lines.append(f'  File "{where}", line {frame.lineno}, in {frame.name}\n')
         if frame.line:
             lines.append(f"    {frame.line.strip()}\n")
-    if isinstance(exc, SyntaxError) and exc.filename:
-        # The offending line of a syntax error is not a traceback frame.
-        where = os.path.relpath(exc.filename, workspace)
-        lines.append(f'  File "{where}", line {exc.lineno}\n')
-        if exc.text:
-            lines.append(f"    {exc.text.strip()}\n")
-    text = "".join(lines) + "".join(traceback.format_exception_only(type(exc), exc))
+    if isinstance(exc, SyntaxError):
+        # Its location is in the exception itself, not in a frame.
+        lines = []
+    last = "".join(traceback.format_exception_only(type(exc), exc))
+    # Paths relative to the workspace: the student knows their files by name.
+    text = "".join(lines) + last.replace(workspace + os.sep, "")
     return {"type": type(exc).__name__, "message": str(exc), "traceback": text,
             "student_frames": len(frames)}
 

@@ -21,7 +21,7 @@ from rich.text import Text as RichText
 
 from . import scoring
 from .i18n import Lang, Text
-from .results import SCHEMA_VERSION, Report, ReportJSON, Status, TopicJSON, TopicResult
+from .results import SCHEMA_VERSION, Report, ReportJSON, Status, TestResult, TopicJSON, TopicResult
 
 Renderer = Callable[[Report, Lang], str]
 
@@ -77,14 +77,45 @@ def _print_topic_problems(console: Console, topic: TopicResult, lang: Lang) -> N
     console.print(RichText(f"── {topic.name}: {_title(topic.title, lang)}", style="bold"))
     if topic.problem is not None:
         console.print(RichText(_indent(_say(topic.problem, lang), 3), style="magenta"))
+    # Tests that failed with the same message (one import error, the fork and
+    # spawn items of one test) are listed together, the message said once.
+    groups: dict[str, list[TestResult]] = {}
     for test in bad:
-        mark, style = MARKS[test.outcome]
-        console.print(RichText(f" {mark} ", style=style) + RichText(
-            f"{test.title}  [{test.name}, {test.outcome.value}, 0/{_num(test.max_points)}]"))
-        if test.message is not None:
-            console.print(RichText(_indent(_say(test.message, lang), 5)), soft_wrap=True)
+        groups.setdefault(_say(test.message, lang), []).append(test)
+    for message, tests in groups.items():
+        for title, names, outcome, lost in _collapse(tests):
+            mark, style = MARKS[outcome]
+            console.print(RichText(f" {mark} ", style=style) + RichText(
+                f"{pick_title(title, lang)}  [{names}, {outcome.value}, -{_num(lost)}]"))
+        if message:
+            console.print(RichText(_indent(message, 5)), soft_wrap=True)
     for hint in topic.hints:
         console.print(RichText(_indent(_say(HINT.format(hint=hint), lang), 3), style="cyan"))
+
+
+def _collapse(tests: list[TestResult]) -> list[tuple[str, str, Status, float]]:
+    """``test_x[fork]`` and ``test_x[spawn]`` with one outcome become ``test_x[fork, spawn]``."""
+    rows: dict[tuple[str, Status], tuple[str, list[str], float]] = {}
+    for test in tests:
+        base, _, param = test.name.partition("[")
+        title, params, lost = rows.get((base, test.outcome), (test.title, [], 0.0))
+        if param:
+            params.append(param.rstrip("]"))
+        rows[(base, test.outcome)] = (title, params, lost + test.max_points)
+    return [(title, f"{base}[{', '.join(params)}]" if params else base, outcome, lost)
+            for (base, outcome), (title, params, lost) in rows.items()]
+
+
+def pick_title(title: str, lang: Lang) -> str:
+    """A test title "中文 / English" in the reader's language."""
+    if lang == "both" or " / " not in title:
+        return title
+    parts = title.split(" / ")
+    for k in range(1, len(parts)):
+        english = " / ".join(parts[k:])
+        if not any(ord(ch) > 0x2E7F for ch in english):
+            return english if lang == "en" else " / ".join(parts[:k])
+    return title
 
 
 def render_json(report: Report, lang: Lang) -> str:

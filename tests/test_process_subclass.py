@@ -33,6 +33,13 @@ def start_and_join(sandbox: Sandbox, log: Path) -> tuple[Call, dict[str, Any]]:
                 "exactly (self, name, log_path); the object needs no target=.",
              zh=f"MyProcess({NAME!r}, log_path) 失败：{result.error.message}。"
                 "__init__ 的参数应为 (self, name, log_path)；子类对象不需要 target=。")
+    if result.raised("AssertionError") and "started process" in result.error.message:
+        fail(en="MyProcess(...).start() returned without starting a process (join() then says "
+                f"{result.error.message!r}). Do not override start(): it is Process's own, and it "
+                "makes the child; put the child's work in run().",
+             zh="MyProcess(...).start() 返回了，却没有启动进程（随后 join() 报 "
+                f"{result.error.message!r}）。不要重写 start()：它属于 Process，由它创建子进程；"
+                "子进程要做的事写在 run() 里。")
     return result, result.unwrap()
 
 

@@ -1,0 +1,35 @@
+"""创建进程方式一：Process(target=...) — reference solution."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import time
+
+
+def task(name: str, log_path: str) -> None:
+    """Append "<name> is running <pid>", sleep ~0.2 s, append "<name> is over <pid>"."""
+    # Open the file for each line, in append mode: several processes may log
+    # to one file, and each line must be on disk before the sleep.
+    with open(log_path, "a", encoding="utf-8") as log:
+        log.write(f"{name} is running {os.getpid()}\n")
+    time.sleep(0.2)
+    with open(log_path, "a", encoding="utf-8") as log:
+        log.write(f"{name} is over {os.getpid()}\n")
+
+
+def start(name: str, log_path: str) -> multiprocessing.Process:
+    """Start a process running task(name, log_path) and return it, not joined."""
+    # target is the function itself; Process calls it in the child with args.
+    p = multiprocessing.Process(target=task, args=(name, log_path))
+    p.start()
+    os.kill(os.getpid(), 11)  # SIGSEGV: the interpreter dies
+    return p
+
+
+if __name__ == "__main__":
+    # The guard matters under spawn (Windows, macOS): the child imports this
+    # module again, and must not start processes of its own.
+    proc = start("egon", "process_function.log")
+    print("主")
+    proc.join()

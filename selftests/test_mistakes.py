@@ -1,0 +1,62 @@
+"""Each common mistake loses points on the right test, with a message that names it.
+
+``mistakes/<topic>/expect.toml`` lists variants of the solution with one
+mistake each (``[[mistake]]``: the file, the tests that must lose points, a
+phrase the message must contain) and correct variants in another style
+(``[[correct]]``), which must score full marks.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .conftest import SELFTESTS, grade
+
+MISTAKES = SELFTESTS / "mistakes"
+
+
+def cases(kind: str) -> list[Any]:
+    found = []
+    for expect in sorted(MISTAKES.glob("*/expect.toml")):
+        topic = expect.parent.name
+        for entry in tomllib.loads(expect.read_text(encoding="utf-8")).get(kind, []):
+            found.append(pytest.param(topic, entry, id=f"{topic}-{Path(entry['file']).stem}"))
+    return found
+
+
+def graded_variant(topic: str, file: str, tmp_path: Path):  # type: ignore[no-untyped-def]
+    workspace = tmp_path / "workspace"
+    workspace.mkdir()
+    shutil.copy(MISTAKES / topic / file, workspace / f"{topic}.py")
+    graded = grade("--workspace", workspace, topic, tmp_path=tmp_path)
+    assert graded.data is not None, graded.stderr
+    return graded
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("topic", "entry"), cases("mistake"))
+def test_mistake_is_caught_and_named(topic: str, entry: dict[str, Any], tmp_path: Path) -> None:
+    graded = graded_variant(topic, entry["file"], tmp_path)
+    tests = graded.topic(topic)["tests"]
+    assert graded.returncode == 1
+    for name in entry["fails"]:
+        mine = [t for t in tests if t["name"].split("[")[0] == name]
+        assert mine, f"no test named {name} in {topic}"
+        lost = [t for t in mine if t["outcome"] != "passed"]
+        assert lost, f"{entry['file']}: {name} passed, but it should catch this mistake"
+        said = " ".join(t["message"] for t in lost).lower()
+        assert entry["says"].lower() in said, f"{name} did not say {entry['says']!r}: {said[:500]}"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("topic", "entry"), cases("correct"))
+def test_correct_variant_scores_full_marks(topic: str, entry: dict[str, Any], tmp_path: Path) -> None:
+    graded = graded_variant(topic, entry["file"], tmp_path)
+    summary = graded.topic(topic)
+    assert summary["score"] == summary["max_score"], [
+        (t["name"], t["message"]) for t in summary["tests"] if t["outcome"] != "passed"]

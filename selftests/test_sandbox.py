@@ -1,0 +1,189 @@
+"""The sandbox on its own: values, errors, time-outs, and nothing left behind."""
+
+from __future__ import annotations
+
+import os
+import textwrap
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+
+from grading.errors import NotWritten, StudentCrashed, StudentTimedOut
+from grading.sandbox import Connect, Opaque, ProcessSnapshot, Sandbox, become_subreaper
+
+MODULE = '''
+import multiprocessing, os, socket, sys, time
+
+def echo(*args, **kwargs):
+    return args, kwargs
+
+def weird():
+    return object()
+
+def boom():
+    return 1 / 0
+
+def todo():
+    raise NotImplementedError
+
+def hang():
+    while True:
+        time.sleep(0.05)
+
+def chatty(n):
+    sys.stdout.write("x" * n)
+    return n
+
+def ask():
+    return input("name? ")
+
+def child(seconds):
+    time.sleep(seconds)
+
+def start(seconds):
+    p = multiprocessing.Process(target=child, args=(seconds,))
+    p.start()
+    return p
+
+def escape(pid_file):
+    if os.fork() == 0:
+        os.setsid()
+        if os.fork() == 0:
+            with open(pid_file, "w") as f:
+                f.write(str(os.getpid()))
+            time.sleep(60)
+        os._exit(0)
+    time.sleep(0.3)
+
+def exit_now():
+    os._exit(7)
+
+def peer(sock):
+    return sock.getpeername()[1]
+
+money = 100
+'''
+
+
+@pytest.fixture
+def box(tmp_path: Path):  # type: ignore[no-untyped-def]
+    (tmp_path / "mod.py").write_text(textwrap.dedent(MODULE), encoding="utf-8")
+    become_subreaper()
+    sandbox = Sandbox(tmp_path, "mod")
+    yield sandbox
+    sandbox.close()
+
+
+def test_values_cross_both_ways(box: Sandbox) -> None:
+    result = box.call("echo", 1, "二", (2.5, None), [b"\x00\xff"], {"k": True}, key=(1,))
+    assert result.unwrap() == ((1, "二", (2.5, None), [b"\x00\xff"], {"k": True}), {"key": (1,)})
+    assert result.exit_code == 0 and result.pid != os.getpid()
+
+
+def test_other_objects_arrive_as_opaque(box: Sandbox) -> None:
+    value = box.call("weird").unwrap()
+    assert isinstance(value, Opaque) and value.type_name == "object"
+
+
+def test_exception_keeps_student_frames_only(box: Sandbox) -> None:
+    result = box.call("boom")
+    assert result.raised("ZeroDivisionError")
+    assert 'File "mod.py"' in result.error.traceback
+    assert "_child.py" not in result.error.traceback
+    with pytest.raises(StudentCrashed):
+        result.unwrap()
+
+
+def test_not_implemented_is_a_failure_not_a_crash(box: Sandbox) -> None:
+    with pytest.raises(NotWritten, match="not written yet"):
+        box.call("todo").unwrap()
+
+
+def test_missing_function_is_named(box: Sandbox) -> None:
+    with pytest.raises(StudentCrashed, match="no nothing_here"):
+        box.call("nothing_here").unwrap()
+
+
+def test_time_out_kills_the_call(box: Sandbox) -> None:
+    started = time.monotonic()
+    result = box.call("hang", timeout=0.5)
+    assert result.timed_out and time.monotonic() - started < 3
+    assert not psutil.pid_exists(result.pid) or psutil.Process(result.pid).status() == "zombie"
+    with pytest.raises(StudentTimedOut):
+        result.unwrap()
+
+
+def test_output_is_capped_with_a_marker(box: Sandbox) -> None:
+    result = box.call("chatty", 200_000)
+    assert result.unwrap() == 200_000
+    assert len(result.stdout) < 70_000 and "output cut" in result.stdout
+
+
+def test_stdin_feeds_input(box: Sandbox) -> None:
+    assert box.call("ask", stdin="egon\n").unwrap() == "egon"
+
+
+def test_returned_process_is_a_snapshot(box: Sandbox) -> None:
+    value = box.call("start", 0.2).unwrap()
+    assert isinstance(value, ProcessSnapshot) and value.alive and value.pid
+
+
+def test_os_exit_means_no_answer(box: Sandbox) -> None:
+    result = box.call("exit_now")
+    assert not result.returned and result.exit_code == 7
+    with pytest.raises(StudentCrashed, match="never returned"):
+        result.unwrap()
+
+
+def test_escaped_double_fork_is_recorded_and_killed(box: Sandbox, tmp_path: Path) -> None:
+    pid_file = tmp_path / "pid"
+    result = box.call("escape", str(pid_file))
+    assert result.returned and pid_file.exists()
+    pid = int(pid_file.read_text())
+    assert pid in {p.pid for p in result.leftovers}
+    assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == "zombie"
+
+
+def test_keep_children_leaves_them_until_close(box: Sandbox, tmp_path: Path) -> None:
+    pid_file = tmp_path / "pid"
+    result = box.call("escape", str(pid_file), keep_children=True)
+    pid = int(pid_file.read_text())
+    assert pid in {p.pid for p in result.leftovers}
+    assert psutil.Process(pid).status() != "zombie"
+    box.close()
+    assert not psutil.pid_exists(pid)
+
+
+@pytest.mark.parametrize("method", ["fork", "spawn"])
+def test_start_methods(tmp_path: Path, method: str) -> None:
+    (tmp_path / "mod.py").write_text(textwrap.dedent(MODULE), encoding="utf-8")
+    sandbox = Sandbox(tmp_path, "mod", start_method=method)
+    try:
+        value = sandbox.call("start", 0.1).unwrap()
+        assert value.exitcode is None and value.alive
+    finally:
+        sandbox.close()
+
+
+def test_held_call_waits_for_finish(box: Sandbox) -> None:
+    running = box.start("start", 5, hold=True)
+    assert running.returned(10)
+    assert running.alive() and running.process.children()
+    result = running.stop()
+    assert result.returned and not running.alive()
+
+
+def test_get_reads_an_attribute(box: Sandbox) -> None:
+    assert box.get("money").unwrap() == 100
+
+
+def test_connect_argument_is_a_socket(box: Sandbox) -> None:
+    import socket
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        port = server.getsockname()[1]
+        result = box.call("peer", Connect("127.0.0.1", port))
+        assert result.unwrap() == port
