@@ -63,7 +63,8 @@ def _topic(entry: dict[str, Any], tests_dir: Path, path: Path) -> Topic:
     test_file = tests_dir / f"test_{name}.py"
     points = entry.get("points")
     if not isinstance(points, (int, float)) or isinstance(points, bool) or points < 0:
-        raise GradingError(BAD_MANIFEST.format(path=path, why=f"topic {name!r}: points must be a number >= 0"))
+        raise GradingError(BAD_MANIFEST.format(
+            path=path, why=f"topic {name!r}: points must be a number >= 0"))
     return Topic(
         name=name,
         title=_text(entry.get("title", {}), name),

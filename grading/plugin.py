@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -191,10 +191,11 @@ def _cmdline(p: Any) -> list[str]:
 # -- outcomes ----------------------------------------------------------------
 
 
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
-    outcome = yield
-    report: pytest.TestReport = outcome.get_result()
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item,
+                              call: pytest.CallInfo[None]) -> Generator[None, pytest.TestReport,
+                                                                         pytest.TestReport]:
+    report: pytest.TestReport = yield
     if verdict_key not in item.stash:
         item.stash[verdict_key] = Verdict("passed", None)
     verdict = item.stash[verdict_key]
@@ -209,6 +210,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
             "message": None if final.message is None else {"en": final.message.en,
                                                            "zh": final.message.zh},
         })
+    return report
 
 
 def judge(exc: BaseException, item: pytest.Item) -> Verdict:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import TypedDict
 
 from .i18n import Text
@@ -12,7 +12,7 @@ from .i18n import Text
 SCHEMA_VERSION = 1
 
 
-class Status(str, Enum):
+class Status(StrEnum):
     """The contract's four outcomes."""
 
     PASSED = "passed"

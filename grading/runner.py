@@ -125,6 +125,7 @@ def collect(topic: Topic, report_path: Path, returncode: int | None, timed_out: 
                 max_points=float(info["points"]),
                 message=Text(en=message["en"], zh=message["zh"]) if message else None))
             continue
+        text: Text | None
         if first_missing and timed_out:
             outcome = Status.TIMEOUT
             text = msg.TEST_TIMED_OUT.format(seconds=f"{topic.time_limit:g}")
