@@ -1,7 +1,7 @@
 """The child side of the sandbox: one call of student code in a fresh interpreter.
 
 The parent (``grading.sandbox``) runs this file *by path*, as
-``python -I -X utf8 -u _child.py REQUEST.json``, so that the interpreter
+``python -I -B -X utf8 -u _child.py REQUEST.json``, so that the interpreter
 holds the standard library and the student's module and nothing of the
 grader: ``-I`` keeps ``PYTHON*`` variables, the user's site folder and the
 current folder off ``sys.path``. It therefore imports only the standard
