@@ -547,10 +547,16 @@ def _is_resource_tracker(info: ProcInfo) -> bool:
 
 
 def _settle(procs: list[psutil.Process], grace: float = 0.5) -> list[psutil.Process]:
-    """Wait briefly for helpers that end on their own (the resource tracker
-    notices its parent is gone); return those still alive."""
-    trackers = [p for p in procs if (i := _info(p)) is not None and _is_resource_tracker(i)]
-    if trackers:
+    """Wait briefly for helpers that end on their own, and return those still alive.
+
+    The resource tracker (spawn) ends when every process holding its pipe has
+    gone; with nothing else left it goes within milliseconds, so only then is
+    it worth waiting for. Beside a live orphan it stays as long as the orphan.
+    """
+    infos = {p.pid: _info(p) for p in procs}
+    trackers = [p for p in procs if (i := infos[p.pid]) is not None and _is_resource_tracker(i)]
+    others = [p for p in procs if p not in trackers and _is_alive(p)]
+    if trackers and not others:
         psutil.wait_procs(trackers, timeout=grace)
     return [p for p in procs if _is_alive(p)]
 
