@@ -46,7 +46,8 @@ def render_text(report: Report, lang: Lang, colour: bool = False) -> str:
     out = io.StringIO()
     console = Console(file=out, width=WIDTH, force_terminal=colour, no_color=not colour,
                       highlight=False, emoji=False, color_system="standard" if colour else None)
-    table = Table(title=_say(HEADER.format(workspace=report.workspace), lang), title_justify="left",
+    table = Table(title=_say(HEADER.format(workspace=_shown_path(report.workspace)), lang),
+                  title_justify="left",
                   show_edge=False, pad_edge=False)
     table.add_column(_say(COL_TOPIC, lang))
     table.add_column(_say(COL_SCORE, lang), justify="right")
@@ -185,6 +186,15 @@ def write_atomically(path: Path, content: str) -> None:
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
+
+
+def _shown_path(path: str) -> str:
+    """A workspace as the reader typed it: relative to the current folder when inside it."""
+    try:
+        relative = os.path.relpath(path)
+    except ValueError:  # another drive (Windows)
+        return path
+    return path if relative.startswith("..") else relative
 
 
 def _count(report: Report) -> int:
