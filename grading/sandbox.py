@@ -41,6 +41,8 @@ CHILD_SCRIPT = Path(__file__).with_name("_child.py")
 
 #: Bytes of stdout/stderr kept per call; the rest is cut with a marker.
 OUTPUT_CAP = 64 * 1024
+#: Bytes one file of a call may grow to (Linux): larger than any upload a test makes.
+FILE_SIZE_LIMIT = 1 << 30
 #: Seconds a killed process gets between SIGTERM and SIGKILL.
 KILL_GRACE = 0.3
 #: Seconds ``Running.returned`` and friends sleep between looks.
@@ -367,7 +369,7 @@ class Running:
         )
         self.pid = self._popen.pid
         self.process = psutil.Process(self.pid)
-        _limit_core_dumps(self.pid)
+        _limit_resources(self.pid)
         assert self._popen.stdin is not None
         try:
             if stdin is not None:
@@ -511,10 +513,14 @@ def _child_environment() -> dict[str, str]:
     return env
 
 
-def _limit_core_dumps(pid: int) -> None:
+def _limit_resources(pid: int) -> None:
+    """No core dumps, and no file (stdout included) past ``FILE_SIZE_LIMIT``:
+    a submission that prints in an endless loop cannot fill the disk.
+    Children inherit the limits."""
     try:
         import resource
         resource.prlimit(pid, resource.RLIMIT_CORE, (0, 0))
+        resource.prlimit(pid, resource.RLIMIT_FSIZE, (FILE_SIZE_LIMIT, FILE_SIZE_LIMIT))
     except (ImportError, AttributeError, OSError, ValueError):
         pass
 
