@@ -117,6 +117,22 @@ def decode(value: Any) -> Any:
 OPEN_SOCKETS: list[socket.socket] = []
 
 
+#: Characters kept of an exception's message and of its traceback.
+MAX_MESSAGE = 2000
+MAX_TRACEBACK = 6000
+
+
+def safe_str(exc: BaseException) -> str:
+    try:
+        return str(exc)
+    except Exception as inner:  # a broken __str__ is the student's, not ours
+        return f"<str() failed: {type(inner).__name__}>"
+
+
+def cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit] + f" […{len(text) - limit} characters cut]"
+
+
 def describe_exception(exc: BaseException, workspace: str) -> dict[str, Any]:
     """Type, message and the traceback frames that belong to the student."""
     frames = [
@@ -132,11 +148,15 @@ def describe_exception(exc: BaseException, workspace: str) -> dict[str, Any]:
     if isinstance(exc, SyntaxError):
         # Its location is in the exception itself, not in a frame.
         lines = []
-    last = "".join(traceback.format_exception_only(type(exc), exc))
+    try:
+        last = "".join(traceback.format_exception_only(type(exc), exc))
+    except Exception:
+        last = f"{type(exc).__name__}: {safe_str(exc)}\n"
+    last = cut(last, MAX_MESSAGE)
     # Paths relative to the workspace: the student knows their files by name.
     text = "".join(lines) + last.replace(workspace + os.sep, "")
-    return {"type": type(exc).__name__, "message": str(exc), "traceback": text,
-            "student_frames": len(frames)}
+    return {"type": type(exc).__name__, "message": cut(safe_str(exc), MAX_MESSAGE),
+            "traceback": cut(text, MAX_TRACEBACK), "student_frames": len(frames)}
 
 
 def write_answer(path: str, answer: dict[str, Any]) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -71,7 +72,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"{topic.name:<20} {topic.points:>4g}  {render._title(topic.title, lang)}")
             return EXIT_PASSED
         chosen = catalog.select(topics, args.topics)
+        for path in (args.json, args.junit):
+            if path is not None:
+                _check_writable(path)
         become_subreaper()
+        # SIGTERM (a CI job cancelled, a `kill`) stops the grade as Ctrl-C does:
+        # the runner then kills every test process before the grader exits.
+        signal.signal(signal.SIGTERM, _interrupt)
         progress = None if args.quiet else _progress(lang)
         try:
             report = runner.run(chosen, args.workspace, jobs=args.jobs, progress=progress)
@@ -79,17 +86,35 @@ def main(argv: Sequence[str] | None = None) -> int:
             _clean_up()
         colour = _use_colour(sys.stdout)
         sys.stdout.write(render.render_text(report, lang, colour=colour))
-        if args.json:
-            render.write_atomically(args.json, render.render_json(report, lang))
-        if args.junit:
-            render.write_atomically(args.junit, render.render_junit(report, lang))
+        for path, renderer in ((args.json, render.render_json), (args.junit, render.render_junit)):
+            if path is not None:
+                try:
+                    render.write_atomically(path, renderer(report, lang))
+                except OSError as exc:
+                    raise GradingError(CANNOT_WRITE.format(path=path, why=exc.strerror or exc)) from None
     except GradingError as exc:
         _error(exc.text, exc.tip, lang)
         return EXIT_USAGE
     except KeyboardInterrupt:
-        _clean_up()
+        _error(INTERRUPTED, None, lang)
+        return EXIT_USAGE
+    if any(topic.broken for topic in report.topics):
+        _error(BROKEN_TOPICS.format(names=", ".join(t.name for t in report.topics if t.broken)),
+               None, lang)
         return EXIT_USAGE
     return EXIT_PASSED if scoring.all_passed(report) else EXIT_FAILED
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _check_writable(path: Path) -> None:
+    """Fail before grading, not after, when a report cannot be written."""
+    folder = path.parent if str(path.parent) else Path(".")
+    if path.is_dir() or not folder.is_dir() or not os.access(folder, os.W_OK):
+        why = "it is a folder" if path.is_dir() else "its folder does not exist or is not writable"
+        raise GradingError(CANNOT_WRITE.format(path=path, why=why))
 
 
 def _progress(lang: Lang):  # type: ignore[no-untyped-def]
@@ -125,5 +150,11 @@ def _error(text: Text, tip: Text | None, lang: Lang) -> None:
         print(f"TIP {tip.render(lang)}", file=sys.stderr)
 
 
+CANNOT_WRITE = Text(en="Cannot write the report {path}: {why}.", zh="无法写入报告 {path}：{why}。")
+INTERRUPTED = Text(en="Interrupted: grading stopped, no report written.", zh="已中断：评分停止，未写出报告。")
+BROKEN_TOPICS = Text(
+    en="The hidden tests of {names} could not be loaded: the grader is broken, the score is incomplete.",
+    zh="{names} 的隐藏测试无法加载：评分程序本身有问题，分数不完整。",
+)
 DESCRIPTION = ("Grade the lesson's exercises: run the hidden tests of each topic against the "
                "modules in a workspace and report the score. 运行隐藏测试，为练习评分。")

@@ -19,9 +19,10 @@ TIMED_OUT = Text(
 )
 TIMED_OUT_AFTER_RETURN = Text(
     en="{call}() returned, but the program did not end within {seconds} s: "
-       "a child process was still running (at exit Python waits for every non-daemon child).",
-    zh="{call}() 已经返回，但程序在 {seconds} 秒内没有结束：还有子进程在运行"
-       "（主进程结束时会等待所有非守护子进程）。",
+       "a child process or a thread was still running (at exit Python waits for every "
+       "non-daemon child process and thread).",
+    zh="{call}() 已经返回，但程序在 {seconds} 秒内没有结束：还有子进程或线程在运行"
+       "（主进程结束时会等待所有非守护的子进程和线程）。",
 )
 DIED = Text(
     en="{call}() never returned: the Python process running it ended ({status}) "

@@ -35,13 +35,14 @@ from .sandbox import Sandbox, become_subreaper
 
 HELP_WORKSPACE = "folder holding the modules to grade (default: exercises/ beside tests/)"
 HELP_REPORT = "append one JSON line per test outcome to this file"
+HELP_REPORT_FD = "write the JSON lines to this inherited file descriptor (a pipe) instead"
 IMPORT_LIMIT = 15.0
 
 #: Start methods the tests run under: both where the platform has both.
 START_METHODS = [m for m in ("fork", "spawn") if m in multiprocessing.get_all_start_methods()]
 
 workspace_key = pytest.StashKey[Path]()
-report_key = pytest.StashKey["Path | None"]()
+report_key = pytest.StashKey["Path | int | None"]()
 imports_key = pytest.StashKey[dict[str, "StudentProblem | None"]]()
 verdict_key = pytest.StashKey["Verdict"]()
 
@@ -58,6 +59,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("grading", "kata grading")
     group.addoption("--workspace", default=None, help=HELP_WORKSPACE)
     group.addoption("--grading-report", default=None, help=HELP_REPORT)
+    group.addoption("--grading-report-fd", type=int, default=None, help=HELP_REPORT_FD)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -68,7 +70,8 @@ def pytest_configure(config: pytest.Config) -> None:
         workspace = Path(str(config.rootpath)) / "exercises"
     config.stash[workspace_key] = Path(workspace).resolve()
     report = config.getoption("--grading-report")
-    config.stash[report_key] = Path(report) if report else None
+    fd = config.getoption("--grading-report-fd")
+    config.stash[report_key] = fd if fd is not None else Path(report) if report else None
     config.stash[imports_key] = {}
     become_subreaper()
 
@@ -97,13 +100,18 @@ def _describe(item: pytest.Item) -> dict[str, Any]:
 
 
 def _emit(config: pytest.Config, record: dict[str, Any]) -> None:
-    path = config.stash[report_key]
-    if path is None:
+    target = config.stash[report_key]
+    if target is None:
         return
-    line = json.dumps(record, ensure_ascii=False) + "\n"
-    # One write of one line, flushed at once: what is written survives a crash.
-    with open(path, "a", encoding="utf-8") as out:
-        out.write(line)
+    data = (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8")
+    # Each line is written at once, unbuffered: what is written survives a crash.
+    if isinstance(target, int):
+        view = memoryview(data)
+        while view:
+            view = view[os.write(target, view):]
+    else:
+        with open(target, "ab") as out:
+            out.write(data)
 
 
 # -- fixtures ----------------------------------------------------------------

@@ -128,6 +128,7 @@ def render_json(report: Report, lang: Lang) -> str:
             "title": _title(topic.title, lang),
             "score": scoring.topic_score(topic),
             "max_score": scoring.topic_max(topic),
+            "problem": _say(topic.problem, lang) if topic.problem is not None else None,
             "tests": [{
                 "name": t.name,
                 "title": t.title,

@@ -48,6 +48,8 @@ class TopicResult:
     problem: Text | None = None
     #: The manifest's points: the maximum when no test could be collected.
     declared_points: float = 0.0
+    #: The hidden tests could not even be collected: the grader's fault.
+    broken: bool = False
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,8 @@ class TopicJSON(TypedDict):
     title: str
     score: float
     max_score: float
+    #: What went wrong with the topic as a whole (its test process died, …), or null.
+    problem: str | None
     tests: list[TestJSON]
 
 

@@ -14,6 +14,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -26,7 +27,7 @@ from . import messages as msg
 from .catalog import Topic
 from .i18n import Text, plain
 from .results import Report, Status, TestResult, TopicResult
-from .sandbox import kill_all
+from .sandbox import kill_all, release_root, start_root
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -43,50 +44,98 @@ def default_jobs() -> int:
 
 def run(topics: list[Topic], workspace: Path, jobs: int | None = None,
         progress: Progress | None = None) -> Report:
-    """Grade ``topics`` against ``workspace``; results in the topics' order."""
+    """Grade ``topics`` against ``workspace``; results in the topics' order.
+
+    Interrupted (Ctrl-C, or SIGTERM turned into KeyboardInterrupt by the
+    CLI), it kills every topic's test process tree before it re-raises.
+    """
     started = time.monotonic()
     order = sorted(topics, key=lambda t: -t.time_limit)
-    with tempfile.TemporaryDirectory(prefix="kata-grade-") as scratch, \
-            ThreadPoolExecutor(max_workers=jobs or default_jobs()) as pool:
-        futures = {t.name: pool.submit(run_topic, t, workspace, Path(scratch), progress)
-                   for t in order}
-        results = tuple(futures[t.name].result() for t in topics)
+    with tempfile.TemporaryDirectory(prefix="kata-grade-") as scratch:
+        pool = ThreadPoolExecutor(max_workers=jobs or default_jobs())
+        try:
+            futures = {t.name: pool.submit(run_topic, t, workspace, Path(scratch), progress)
+                       for t in order}
+            results = tuple(futures[t.name].result() for t in topics)
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)
+            _stop_everything()
+            raise
+        finally:
+            pool.shutdown(wait=True)
     return Report(workspace=str(workspace), topics=results, duration=time.monotonic() - started)
+
+
+#: The topics' test processes now running, by pid; guarded by _LOCK.
+_RUNNING: dict[int, subprocess.Popen[bytes]] = {}
+_LOCK = threading.Lock()
 
 
 def run_topic(topic: Topic, workspace: Path, scratch: Path,
               progress: Progress | None = None) -> TopicResult:
-    report_path = scratch / f"{topic.name}.jsonl"
-    log_path = scratch / f"{topic.name}.log"
+    folder = scratch / topic.name
+    (folder / "tmp").mkdir(parents=True)
+    log_path = folder / "pytest.log"
+    # The test process reports through a pipe it inherits, not a file named
+    # on its command line, which any process could read and write to.
+    read_end, write_end = os.pipe()
     command = [
         sys.executable, "-m", "pytest", str(topic.test_file),
         # Only the plugins grading needs: auto-loading every installed pytest
         # plugin costs more start-up time than a topic's tests.
         "-p", "pytest_timeout", "-p", "grading.plugin", "-p", "no:cacheprovider",
-        "--workspace", str(workspace), "--grading-report", str(report_path),
+        "--workspace", str(workspace), "--grading-report-fd", str(write_end),
         "--rootdir", str(PROJECT_ROOT), "-o", "addopts=", "-o", "testpaths=",
+        "--basetemp", str(folder / "basetemp"),
         "--timeout", f"{topic.test_timeout:g}", "--timeout-method", "signal",
         "-q", "--no-header",
     ]
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_ROOT), env.get("PYTHONPATH")]))
-    env["PYTHONDONTWRITEBYTECODE"] = "1"
-    env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
     started = time.monotonic()
     with open(log_path, "wb") as log:
-        proc = subprocess.Popen(command, cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, env=env, start_new_session=True)
+        proc = start_root(command, cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT,
+                          stdin=subprocess.DEVNULL, env=_environment(folder / "tmp"),
+                          start_new_session=True, pass_fds=(write_end,))
+        os.close(write_end)
+        chunks: list[bytes] = []
+        reader = threading.Thread(target=_drain, args=(read_end, chunks), daemon=True)
+        reader.start()
+        with _LOCK:
+            _RUNNING[proc.pid] = proc
         timed_out = False
         try:
             proc.wait(timeout=topic.time_limit)
         except subprocess.TimeoutExpired:
             timed_out = True
-        _kill_tree(proc)
-    result = collect(topic, report_path, proc.returncode, timed_out,
+        finally:
+            _kill_tree(proc)
+            with _LOCK:
+                _RUNNING.pop(proc.pid, None)
+            release_root(proc.pid)
+        reader.join(timeout=5)
+    _sweep_orphans()
+    result = collect(topic, b"".join(chunks), proc.returncode, timed_out,
                      log_tail=_tail(log_path), duration=time.monotonic() - started)
     if progress is not None:
         progress(result)
     return result
+
+
+def _environment(tmp: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("PYTEST_")}  # PYTEST_ADDOPTS would change how tests run
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_ROOT), env.get("PYTHONPATH")]))
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    env["TMPDIR"] = str(tmp)  # the sandbox's folders go where the runner cleans up
+    return env
+
+
+def _drain(fd: int, chunks: list[bytes]) -> None:
+    try:
+        while data := os.read(fd, 1 << 16):
+            chunks.append(data)
+    finally:
+        os.close(fd)
 
 
 def _kill_tree(proc: subprocess.Popen[bytes]) -> None:
@@ -98,7 +147,34 @@ def _kill_tree(proc: subprocess.Popen[bytes]) -> None:
     kill_all(tree, root=proc)
 
 
-def collect(topic: Topic, report_path: Path, returncode: int | None, timed_out: bool,
+def _stop_everything() -> None:
+    with _LOCK:
+        running = list(_RUNNING.values())
+    for proc in running:
+        _kill_tree(proc)
+    _sweep_orphans()
+
+
+def _sweep_orphans() -> None:
+    """Kill what a dead topic process left: the grader adopts orphans (it is
+    a subreaper too), and only the topics' own test processes are ours."""
+    try:
+        kids = psutil.Process().children()
+    except psutil.Error:
+        return
+    with _LOCK:
+        live = set(_RUNNING)
+    strays = [p for p in kids if p.pid not in live]
+    for p in list(strays):
+        try:
+            strays.extend(p.children(recursive=True))
+        except psutil.Error:
+            continue
+    if strays:
+        kill_all(strays, keep=live)
+
+
+def collect(topic: Topic, report: bytes, returncode: int | None, timed_out: bool,
             log_tail: str = "", duration: float = 0.0) -> TopicResult:
     """Turn the JSON lines a topic's pytest process wrote into its result.
 
@@ -107,7 +183,7 @@ def collect(topic: Topic, report_path: Path, returncode: int | None, timed_out: 
     """
     collected: dict[str, dict[str, Any]] = {}
     finished: dict[str, dict[str, Any]] = {}
-    for record in _records(report_path):
+    for record in _records(report):
         if record.get("event") == "collected":
             collected[record["nodeid"]] = record
         elif record.get("event") == "result":
@@ -140,24 +216,24 @@ def collect(topic: Topic, report_path: Path, returncode: int | None, timed_out: 
         first_missing = False
         tests.append(TestResult(name=info["name"], title=info["title"], outcome=outcome,
                                 max_points=float(info["points"]), message=text))
-    if not collected:
+    broken = not collected and not timed_out
+    if broken:
         # Nothing collected: the hidden test file itself could not load.
         problem = msg.COLLECT_FAILED + plain(log_tail)
     return TopicResult(name=topic.name, title=topic.title, tests=tuple(tests), hints=topic.hints,
-                       duration=duration, problem=problem, declared_points=topic.points)
+                       duration=duration, problem=problem, declared_points=topic.points,
+                       broken=broken)
 
 
-def _records(path: Path) -> list[dict[str, Any]]:
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError:
-        return []
+def _records(report: bytes) -> list[dict[str, Any]]:
     records = []
-    for line in lines:
+    for line in report.decode("utf-8", errors="replace").splitlines():
         try:
-            records.append(json.loads(line))
+            record = json.loads(line)
         except ValueError:
             continue  # a line cut short by a dying process
+        if isinstance(record, dict):
+            records.append(record)
     return records
 
 

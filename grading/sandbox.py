@@ -25,6 +25,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -53,15 +54,51 @@ _RESOURCE_TRACKER = "multiprocessing.resource_tracker"
 _PR_SET_CHILD_SUBREAPER = 36
 
 
+#: Pids of call interpreters whose Popen will reap them; guarded by _ROOTS_LOCK.
+_LIVE_ROOTS: set[int] = set()
+_ROOTS_LOCK = threading.RLock()
+_reaper: threading.Thread | None = None
+
+
 def become_subreaper() -> bool:
-    """Adopt orphaned descendants (Linux); False where the OS has no such thing."""
+    """Adopt orphaned descendants (Linux); False where the OS has no such thing.
+
+    An adopted orphan that exits is a zombie of ours until reaped: a thread
+    reaps them as they come, so a submission that forks in a loop cannot
+    fill the process table with them.
+    """
+    global _reaper
     if not sys.platform.startswith("linux"):
         return False
     try:
         libc = ctypes.CDLL(None, use_errno=True)
-        return bool(libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0)
+        ok = bool(libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0)
     except (OSError, AttributeError):
         return False
+    if ok and _reaper is None:
+        _reaper = threading.Thread(target=_reap_forever, name="zombie-reaper", daemon=True)
+        _reaper.start()
+    return ok
+
+
+def start_root(command: list[str], **popen_args: Any) -> subprocess.Popen[bytes]:
+    """``Popen`` for a process whose exit status matters: the zombie reaper
+    leaves it to its Popen until ``release_root``."""
+    with _ROOTS_LOCK:
+        proc = subprocess.Popen(command, **popen_args)
+        _LIVE_ROOTS.add(proc.pid)
+    return proc
+
+
+def release_root(pid: int) -> None:
+    with _ROOTS_LOCK:
+        _LIVE_ROOTS.discard(pid)
+
+
+def _reap_forever(interval: float = 0.1) -> None:
+    while True:
+        time.sleep(interval)
+        reap_zombies()
 
 
 # -- values that cross the process boundary ----------------------------------
@@ -308,14 +345,12 @@ class Sandbox:
 
     def forget(self, running: Running) -> None:
         self._live.pop(running.pid, None)
+        release_root(running.pid)
 
-    def adopted(self) -> list[psutil.Process]:
-        """Our direct children that are not call roots: orphans we adopted."""
-        try:
-            kids = psutil.Process().children()
-        except psutil.Error:
-            return []
-        return [p for p in kids if p.pid not in self._baseline and p.pid not in self._live]
+    @property
+    def baseline(self) -> set[int]:
+        """Processes that were ours before this sandbox: never touched."""
+        return self._baseline
 
     def _launch(self, function: str, args: Sequence[Any], kwargs: dict[str, Any], *,
                 stdin: str | bytes | None, hold: bool, module: str | None,
@@ -361,7 +396,7 @@ class Running:
         self._timed_out = False
         self._limit: float | None = None
         self.started = time.monotonic()
-        self._popen = subprocess.Popen(
+        self._popen = start_root(
             [sys.executable, "-I", "-B", "-X", "utf8", "-u", str(CHILD_SCRIPT),
              str(folder / "request.json")],
             cwd=cwd, stdin=subprocess.PIPE, stdout=self._out, stderr=self._err,
@@ -407,9 +442,8 @@ class Running:
             return self._result
         self._limit = timeout
         self._close_stdin()
-        remaining = timeout - (time.monotonic() - self.started)
         try:
-            self._popen.wait(timeout=max(remaining, 0.0))
+            self._popen.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             self._timed_out = True
         return self._collect(keep_children=keep_children)
@@ -476,32 +510,52 @@ class Running:
 
     def _tree(self) -> list[psutil.Process]:
         """What belongs to this call, its root left out: its descendants, and
-        the processes re-parented to us (orphans) that came from its session."""
-        found: dict[int, psutil.Process] = {}
+        the processes re-parented to us (orphans) that came from it.
+
+        One scan of the process table: a submission that forks in a loop
+        must not make this slower than the loop itself.
+        """
+        live = self._sandbox.live_roots()
+        reap_zombies(keep=live)  # zombie orphans: reaped, not listed
         try:
-            for p in self.process.children(recursive=True):
-                found[p.pid] = p
+            everyone = psutil.Process().children(recursive=True)
         except psutil.Error:
-            pass
-        for p in self._sandbox.adopted():
-            # An orphan keeps the process group of the call it came from,
-            # unless it made a session of its own: then it is ours when it
-            # was born after this call began and no other call is running.
-            group = _pgid(p.pid)
+            return []
+        by_pid = {p.pid: p for p in everyone}
+        children_of: dict[int, list[int]] = {}
+        for p in everyone:
             try:
-                born_after = p.create_time() >= self.process.create_time() - 0.05
+                children_of.setdefault(p.ppid(), []).append(p.pid)
             except psutil.Error:
                 continue
-            if group == self.pid or (born_after and group not in self._sandbox.live_roots()
-                                     and len(self._sandbox.live_roots()) <= 1):
-                found[p.pid] = p
-                try:
-                    for q in p.children(recursive=True):
-                        found[q.pid] = q
-                except psutil.Error:
-                    pass
-        found.pop(self.pid, None)
-        return list(found.values())
+        try:
+            began = self.process.create_time() - 0.05
+        except psutil.Error:
+            began = self.started
+        roots = [self.pid]
+        for pid in children_of.get(os.getpid(), []):
+            if pid in live or pid in self._sandbox.baseline:
+                continue
+            # An orphan keeps the process group of the call it came from,
+            # unless it made a session of its own: then it is this call's
+            # when it was born after the call began and no other call runs.
+            group = _pgid(pid)
+            try:
+                born_after = by_pid[pid].create_time() >= began
+            except psutil.Error:
+                continue
+            if group == self.pid or (born_after and group not in live and len(live) <= 1):
+                roots.append(pid)
+        found: set[int] = set()
+        stack = list(roots)
+        while stack:
+            pid = stack.pop()
+            if pid in found:
+                continue
+            found.add(pid)
+            stack.extend(children_of.get(pid, []))
+        found.discard(self.pid)
+        return [by_pid[pid] for pid in found if pid in by_pid]
 
 
 def _child_environment() -> dict[str, str]:
@@ -616,19 +670,22 @@ def kill_all(procs: Iterable[psutil.Process], root: subprocess.Popen[bytes] | No
 
 
 def reap_zombies(keep: set[int] = frozenset()) -> None:  # type: ignore[assignment]
-    """Reap exited children adopted as subreaper (not the calls' roots in ``keep``)."""
-    try:
-        kids = psutil.Process().children()
-    except psutil.Error:
-        return
-    for p in kids:
-        if p.pid in keep:
-            continue
+    """Reap exited children adopted as subreaper; never a root whose Popen
+    reaps it (``start_root``), nor those in ``keep``."""
+    with _ROOTS_LOCK:  # no root can be started between the look and the reaping
         try:
-            if p.status() == psutil.STATUS_ZOMBIE:
-                os.waitpid(p.pid, os.WNOHANG)
-        except (psutil.Error, OSError):
-            pass
+            kids = psutil.Process().children()
+        except psutil.Error:
+            return
+        keep = keep | _LIVE_ROOTS
+        for p in kids:
+            if p.pid in keep:
+                continue
+            try:
+                if p.status() == psutil.STATUS_ZOMBIE:
+                    os.waitpid(p.pid, os.WNOHANG)
+            except (psutil.Error, OSError):
+                pass
 
 
 def _read_answer(path: Path) -> dict[str, Any]:

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import sys
+import time
 
+import psutil
 import pytest
 
 from grading import cli
 
-from .conftest import ROOT
+from .conftest import ROOT, SELFTESTS, grade
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
@@ -47,3 +51,37 @@ def test_exit_1_when_a_test_fails(tmp_path) -> None:  # type: ignore[no-untyped-
     json_file = tmp_path / "r.json"
     proc = run_cli("process_function", "--quiet", "--json", str(json_file))
     assert proc.returncode == 1 and json_file.exists()
+
+
+def test_unwritable_report_is_a_usage_error_before_grading(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    proc = run_cli("process_function", "--json", str(tmp_path))
+    assert proc.returncode == 2 and "Cannot write the report" in proc.stderr
+
+
+def test_pytest_settings_from_the_environment_are_ignored(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    graded = grade("process_function", tmp_path=tmp_path, env={"PYTEST_ADDOPTS": "--bogus -x"})
+    assert graded.returncode == 1
+    assert set(graded.outcomes("process_function").values()) == {"failed"}
+    assert len(graded.outcomes("process_function")) == 7
+
+
+@pytest.mark.slow
+def test_sigterm_stops_the_grade_and_everything_it_started(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    pid_dir = tmp_path / "pids"
+    pid_dir.mkdir()
+    grader = subprocess.Popen(
+        [sys.executable, "grader.py", "--quiet", "--workspace",
+         str(SELFTESTS / "katas" / "sleeps_forever" / "workspace"), "process_function"],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "KATA_PID_DIR": str(pid_dir), "GRADER_LANG": "en"})
+    deadline = time.monotonic() + 60
+    while not any(pid_dir.iterdir()) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert any(pid_dir.iterdir()), "the kata never started"
+    grader.send_signal(signal.SIGTERM)
+    _, err = grader.communicate(timeout=20)
+    assert grader.returncode == 2 and "Interrupted" in err
+    time.sleep(0.5)
+    alive = [int(p.name) for p in pid_dir.iterdir()
+             if psutil.pid_exists(int(p.name)) and psutil.Process(int(p.name)).status() != "zombie"]
+    assert alive == []
