@@ -1,0 +1,283 @@
+"""Hidden tests for `join_timing` (join 方法).
+
+Parallel or serial is judged by counting the children running at the same
+time while the call runs, not by the clock: under spawn on a busy machine,
+booting four interpreters can take longer than all the sleeps together, so
+no time ratio would separate the two reliably. Times are still measured
+(inside the sandbox's interpreter, around the student's call:
+``Call.elapsed``) and shown in every message; the only bounds on them are
+lower bounds a correct solution cannot miss (a sleep takes at least its
+time).
+"""
+from __future__ import annotations
+
+import time
+from numbers import Real
+from typing import Any
+
+import psutil
+import pytest
+
+from grading.sandbox import Call
+from grading.testing import Text, check
+
+#: One child's sleep: long enough to be seen, short enough to keep the topic quick.
+SLEEP = 0.2
+#: How many children the parallel test starts.
+N = 3
+#: The sleep of the tests that only need the call to take a little time.
+TICK = 0.1
+#: run_serial must take at least this share of the summed sleeps.
+SERIAL_SHARE = 0.85
+#: run_parallel must not return before its children have slept this share
+#: of their sleep (a function that never joins returns at once).
+WAIT_SHARE = 0.85
+#: How long a watched call may take, and how often its children are counted.
+WATCH_LIMIT = 15.0
+WATCH_EVERY = 0.02
+#: The pause between the two looks that find children left behind.
+SETTLE = 0.05
+#: The multiprocessing helper that spawn starts; not the student's child.
+RESOURCE_TRACKER = "multiprocessing.resource_tracker"
+
+
+def _is_seconds(value: Any) -> bool:
+    return isinstance(value, Real) and not isinstance(value, bool)
+
+
+@pytest.mark.points(1)
+def test_parallel_overlaps(sandbox, start_method) -> None:
+    """run_parallel 的子进程同时睡眠 / run_parallel's children sleep at the same time"""
+    durations = [SLEEP] * N
+    most, result = _watch(sandbox, "run_parallel", durations)
+    result.unwrap()
+    total = sum(durations)
+    check(
+        most >= 2,
+        en=JOINED_IN_LOOP.en.format(args=durations, most=most, took=result.elapsed, total=total,
+                                   one=SLEEP),
+        zh=JOINED_IN_LOOP.zh.format(args=durations, most=most, took=result.elapsed, total=total,
+                                   one=SLEEP),
+    )
+
+
+@pytest.mark.points(1)
+def test_parallel_waits_for_children(sandbox, start_method) -> None:
+    """run_parallel 等子进程睡完才返回 / run_parallel returns only after its children have slept"""
+    durations = [SLEEP, SLEEP]
+    result = sandbox.call("run_parallel", durations)
+    result.unwrap()
+    least = WAIT_SHARE * SLEEP
+    check(
+        result.elapsed >= least,
+        en=NO_JOIN.en.format(args=durations, took=result.elapsed, one=SLEEP, least=least),
+        zh=NO_JOIN.zh.format(args=durations, took=result.elapsed, one=SLEEP, least=least),
+    )
+
+
+@pytest.mark.points(0.5)
+def test_serial_one_at_a_time(sandbox, start_method) -> None:
+    """run_serial 一个接一个运行 / run_serial runs the children one after another"""
+    durations = [SLEEP, SLEEP]
+    most, result = _watch(sandbox, "run_serial", durations)
+    result.unwrap()
+    total = sum(durations)
+    least = SERIAL_SHARE * total
+    check(
+        most <= 1 and result.elapsed >= least,
+        en=NOT_SERIAL.en.format(args=durations, took=result.elapsed, most=most, total=total,
+                               least=least),
+        zh=NOT_SERIAL.zh.format(args=durations, took=result.elapsed, most=most, total=total,
+                               least=least),
+    )
+
+
+@pytest.mark.points(0.5)
+def test_returns_elapsed_seconds(sandbox, start_method) -> None:
+    """返回值是花费的秒数 / both functions return the seconds they took"""
+    for function, durations in (("run_parallel", [TICK, TICK]), ("run_serial", [TICK])):
+        result = sandbox.call(function, durations)
+        value = result.unwrap()
+        measured = result.elapsed
+        # The student may start the clock a little later or stop it a little
+        # earlier than the sandbox does; anything near the real time is fine.
+        # Returning 0, milliseconds or time.time() itself is far outside.
+        tolerance = 0.05 + 0.2 * measured
+        check(
+            _is_seconds(value) and abs(value - measured) <= tolerance,
+            en=WRONG_ELAPSED.en.format(call=function, args=durations, got=repr(value),
+                                      measured=measured),
+            zh=WRONG_ELAPSED.zh.format(call=function, args=durations, got=repr(value),
+                                      measured=measured),
+        )
+
+
+@pytest.mark.points(0.5)
+def test_no_child_left_running(sandbox, start_method) -> None:
+    """返回时没有子进程还在运行 / no child is still running when the functions return"""
+    # A child that was not joined is seen whatever its sleep: still running,
+    # or ended and left as a zombie, so the sleeps can be short.
+    for function, durations in (("run_parallel", [TICK, TICK]), ("run_serial", [TICK])):
+        # hold=True: the interpreter stays alive after the call, so the
+        # children it did not wait for can be seen (at a normal exit
+        # multiprocessing would join them for the student).
+        with sandbox.start(function, durations, hold=True) as running:
+            children = Children(running.process)
+            if running.returned(timeout=10):
+                children.sample()
+                children.settle()
+            result = running.finish()
+        result.unwrap()
+        left = children.left_behind()
+        states = ", ".join(f"pid {pid} ({status})" for pid, status in left.items())
+        check(
+            not left,
+            en=CHILD_LEFT.en.format(call=function, args=durations, count=len(left), states=states),
+            zh=CHILD_LEFT.zh.format(call=function, args=durations, count=len(left), states=states),
+        )
+
+
+@pytest.mark.points(0.5)
+def test_empty_list(sandbox, start_method) -> None:
+    """空列表也能用 / an empty list works"""
+    for function in ("run_parallel", "run_serial"):
+        result = sandbox.call(function, [])
+        value = result.unwrap()
+        check(
+            _is_seconds(value) and 0 <= value < 0.5,
+            en=EMPTY.en.format(call=function, got=repr(value)),
+            zh=EMPTY.zh.format(call=function, got=repr(value)),
+        )
+
+
+def _watch(sandbox: Any, function: str, durations: list[float]) -> tuple[int, Call]:
+    """Run the call while counting its children: the most seen running at once.
+
+    Counting processes, not seconds, is what makes this fair under load: with
+    spawn on a busy machine each child may take a second to boot, but
+    started-then-joined children are never two at a time, and started-all
+    children always are, for as long as a sleep lasts.
+    """
+    # hold=True keeps the interpreter alive after the call, so children that
+    # were never joined are counted too (they did run at the same time; that
+    # they were left behind is another test's business).
+    with sandbox.start(function, durations, hold=True) as running:
+        children = Children(running.process)
+        deadline = time.monotonic() + WATCH_LIMIT
+        while time.monotonic() < deadline:
+            returned = running.returned(timeout=WATCH_EVERY)
+            children.sample()
+            if returned:
+                break
+        children.settle()
+        result = running.finish(timeout=WATCH_LIMIT)
+    return children.most_running(), result
+
+
+class Children:
+    """Samples of an interpreter's children, spawn's resource tracker left out.
+
+    The tracker is known by its command line, but between fork and exec a new
+    process still shows its parent's. So samples keep every pid, and the
+    tracker's pid is taken out when counting, once any sample has shown it.
+    """
+
+    def __init__(self, process: psutil.Process) -> None:
+        self.process = process
+        self.samples: list[dict[int, str]] = []
+        self.trackers: set[int] = set()
+
+    def sample(self) -> dict[int, str]:
+        """The children now, pid -> status (zombies included)."""
+        seen: dict[int, str] = {}
+        try:
+            children = self.process.children(recursive=True)
+        except psutil.Error:
+            return seen
+        for child in children:
+            try:
+                status = child.status()
+                # A zombie has no command line left to read (and is never the tracker).
+                if status != psutil.STATUS_ZOMBIE and any(
+                        RESOURCE_TRACKER in part for part in child.cmdline()):
+                    self.trackers.add(child.pid)
+                    continue
+            except psutil.Error:
+                continue
+            seen[child.pid] = status
+        self.samples.append(seen)
+        return seen
+
+    def settle(self) -> None:
+        """One more look a moment later, so that a tracker caught before its
+        exec is recognised."""
+        time.sleep(SETTLE)
+        self.sample()
+
+    def most_running(self) -> int:
+        """The most children seen running (not zombies) in one sample."""
+        return max((sum(1 for pid, status in seen.items()
+                        if pid not in self.trackers and status != psutil.STATUS_ZOMBIE)
+                    for seen in self.samples), default=0)
+
+    def left_behind(self) -> dict[int, str]:
+        """Children, running or zombie, in both of the last two samples."""
+        if len(self.samples) < 2:
+            return {}
+        before, after = self.samples[-2], self.samples[-1]
+        return {pid: status for pid, status in after.items()
+                if pid in before and pid not in self.trackers}
+
+
+# -- messages ------------------------------------------------------------------
+
+JOINED_IN_LOOP = Text(
+    en="run_parallel({args}) never had more than {most} child process running at a time "
+       "(it took {took:.2f} s; the sleeps add up to {total:.1f} s). Started together, the "
+       "children would all sleep at the same time, taking about one sleep ({one} s) plus "
+       "start-up. They ran one after another: did you join() inside the loop that starts "
+       "them? Start every process first, then join them all in a second loop.",
+    zh="run_parallel({args}) 同一时刻最多只有 {most} 个子进程在运行（用了 {took:.2f} 秒，"
+       "几次睡眠加起来是 {total:.1f} 秒）。如果子进程一起启动，它们会同时睡眠，总共大约"
+       "一次睡眠的时间（{one} 秒）加上启动时间。现在它们是一个接一个运行的：是不是在启动"
+       "进程的同一个循环里 start 之后马上 join 了？先把所有进程都 start，再用第二个循环逐个 join。",
+)
+NO_JOIN = Text(
+    en="run_parallel({args}) returned after {took:.2f} s, before its children had "
+       "finished sleeping ({one} s each); expected at least {least:.2f} s. start() only "
+       "asks the OS for a process and returns at once: call join() on every process "
+       "so that the main process waits for them.",
+    zh="run_parallel({args}) 在 {took:.2f} 秒后就返回了，子进程还没睡完（每个 {one} 秒）；"
+       "期望至少 {least:.2f} 秒。start() 只是告诉操作系统创建进程，马上就返回："
+       "要对每个进程调用 join()，主进程才会等它们结束。",
+)
+NOT_SERIAL = Text(
+    en="run_serial({args}) took {took:.2f} s, with up to {most} child processes running at "
+       "the same time. Expected one at a time, so at least {least:.2f} s (the sleeps add up "
+       "to {total:.1f} s). join() each process right after its start(), before starting "
+       "the next one.",
+    zh="run_serial({args}) 用了 {took:.2f} 秒，同一时刻最多有 {most} 个子进程在运行。"
+       "期望一次只运行一个，所以至少要 {least:.2f} 秒（几次睡眠加起来是 {total:.1f} 秒）。"
+       "每个进程 start() 之后马上 join()，然后再启动下一个。",
+)
+WRONG_ELAPSED = Text(
+    en="{call}({args}) returned {got}, but the call took {measured:.2f} s. Expected "
+       "the elapsed seconds as a number: note time.time() (or time.perf_counter()) "
+       "before starting and return the difference at the end, after the joins.",
+    zh="{call}({args}) 返回了 {got}，但这次调用实际用了 {measured:.2f} 秒。期望返回"
+       "花费的秒数（一个数）：开始前记下 time.time()（或 time.perf_counter()），"
+       "全部 join 之后返回两者之差。",
+)
+CHILD_LEFT = Text(
+    en="When {call}({args}) returned, {count} child process(es) were still there: "
+       "{states}. Expected none: join() every process you start before returning "
+       "(a child that ended but was never joined stays behind as a zombie).",
+    zh="{call}({args}) 返回时还留下 {count} 个子进程：{states}。期望一个也没有："
+       "返回之前要 join() 你启动的每个进程（结束了却没有被 join 的子进程会变成僵尸进程留下来）。",
+)
+EMPTY = Text(
+    en="{call}([]) returned {got}. Expected a small number of seconds (no process to "
+       "run, so close to 0) and no error.",
+    zh="{call}([]) 返回了 {got}。期望返回一个很小的秒数（没有进程要运行，接近 0），"
+       "并且不出错。",
+)
