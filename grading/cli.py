@@ -38,6 +38,9 @@ def build_parser() -> argparse.ArgumentParser:
                              "else zh for a Chinese locale, else both)")
     parser.add_argument("--jobs", "-j", type=_positive_int, default=None,
                         help="topics graded at once (default: the number of cores)")
+    parser.add_argument("-k", dest="keyword", metavar="EXPR", default=None,
+                        help="run only the tests whose names match this pytest -k expression "
+                             "(the score then covers those tests only)")
     parser.add_argument("--list", action="store_true", help="list the topics and exit")
     parser.add_argument("--quiet", "-q", action="store_true", help="no live progress lines")
     return parser
@@ -81,7 +84,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         signal.signal(signal.SIGTERM, _interrupt)
         progress = None if args.quiet else _progress(lang)
         try:
-            report = runner.run(chosen, args.workspace, jobs=args.jobs, progress=progress)
+            report = runner.run(chosen, args.workspace, jobs=args.jobs, progress=progress,
+                                keyword=args.keyword)
         finally:
             _clean_up()
         colour = _use_colour(sys.stdout)

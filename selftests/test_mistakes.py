@@ -29,11 +29,13 @@ def cases(kind: str) -> list[Any]:
     return found
 
 
-def graded_variant(topic: str, file: str, tmp_path: Path):  # type: ignore[no-untyped-def]
+def graded_variant(topic: str, file: str, tmp_path: Path, only: list[str] | None = None):  # type: ignore[no-untyped-def]
     workspace = tmp_path / "workspace"
     workspace.mkdir()
     shutil.copy(MISTAKES / topic / file, workspace / f"{topic}.py")
-    graded = grade("--workspace", workspace, topic, tmp_path=tmp_path)
+    # A mistake is judged on the tests that must catch it: only those run.
+    keyword = ["-k", " or ".join(only)] if only else []
+    graded = grade("--workspace", workspace, topic, *keyword, tmp_path=tmp_path)
     assert graded.data is not None, graded.stderr
     return graded
 
@@ -41,7 +43,7 @@ def graded_variant(topic: str, file: str, tmp_path: Path):  # type: ignore[no-un
 @pytest.mark.slow
 @pytest.mark.parametrize(("topic", "entry"), cases("mistake"))
 def test_mistake_is_caught_and_named(topic: str, entry: dict[str, Any], tmp_path: Path) -> None:
-    graded = graded_variant(topic, entry["file"], tmp_path)
+    graded = graded_variant(topic, entry["file"], tmp_path, only=entry["fails"])
     tests = graded.topic(topic)["tests"]
     assert graded.returncode == 1
     for name in entry["fails"]:
