@@ -197,7 +197,7 @@ def collect(topic: Topic, report: bytes, returncode: int | None, timed_out: bool
     problem: Text | None = None
     if timed_out:
         problem = msg.TOPIC_TIMED_OUT.format(seconds=f"{topic.time_limit:g}")
-    elif returncode not in (0, 1):
+    elif returncode not in (0, 1, 5):  # 5: pytest found no test (-k selected none)
         problem = msg.WORKER_CRASHED.format(status=returncode)
     first_missing = True
     for nodeid, info in collected.items():
