@@ -247,7 +247,8 @@ class Call:
         if error.phase == "import":
             return StudentCrashed(msg.IMPORT_FAILED + details)
         if error.phase == "lookup":
-            return StudentCrashed(msg.MISSING_NAME.format(call=self.function) + details)
+            # Not written yet, rather than broken: the name is simply missing.
+            return NotWritten(msg.MISSING_NAME.format(call=self.function))
         if error.type == "NotImplementedError":
             return NotWritten(msg.NOT_WRITTEN.format(call=self.function))
         return StudentCrashed(msg.RAISED.format(call=self.function) + details)

@@ -101,8 +101,8 @@ def test_not_implemented_is_a_failure_not_a_crash(box: Sandbox) -> None:
         box.call("todo").unwrap()
 
 
-def test_missing_function_is_named(box: Sandbox) -> None:
-    with pytest.raises(StudentCrashed, match="no nothing_here"):
+def test_missing_function_is_not_written_yet(box: Sandbox) -> None:
+    with pytest.raises(NotWritten, match="no nothing_here"):
         box.call("nothing_here").unwrap()
 
 
