@@ -235,7 +235,8 @@ class Call:
             raise self._problem_for_error(self.error)
         if self.timed_out:
             said = msg.TIMED_OUT_AFTER_RETURN if self.returned else msg.TIMED_OUT
-            raise StudentTimedOut(said.format(call=self.function, seconds=_secs(self.time_limit))
+            limit = self.time_limit if self.time_limit is not None else self.wall
+            raise StudentTimedOut(said.format(call=self.function, seconds=_secs(round(limit, 1)))
                                   + self._output_tail())
         if not self.returned:
             raise StudentCrashed(msg.DIED.format(call=self.function, status=_status(self.exit_code))
