@@ -1,7 +1,7 @@
 """Run student code in child interpreters that the grader can time out and kill.
 
 The only module that starts processes for student code. Each call is a fresh
-``python -I -B -X utf8 -u grading/_child.py REQUEST`` in a session of its own
+``python -I -S -B -X utf8 -u grading/_child.py REQUEST`` in a session of its own
 (its own process group), with a fresh empty working folder, stdout and stderr
 going to files (a pipe would block a chatty child, and grandchildren keep
 pipes open). The child imports the student's module from the workspace, calls
@@ -399,7 +399,7 @@ class Running:
         self._limit: float | None = None
         self.started = time.monotonic()
         self._popen = start_root(
-            [sys.executable, "-I", "-B", "-X", "utf8", "-u", str(CHILD_SCRIPT),
+            [sys.executable, "-I", "-S", "-B", "-X", "utf8", "-u", str(CHILD_SCRIPT),
              str(folder / "request.json")],
             cwd=cwd, stdin=subprocess.PIPE, stdout=self._out, stderr=self._err,
             start_new_session=True, env=_child_environment(),
