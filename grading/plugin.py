@@ -31,7 +31,7 @@ import pytest
 from . import messages as msg
 from .errors import StudentCrashed, StudentProblem
 from .i18n import Text, plain
-from .sandbox import Sandbox, become_subreaper
+from .sandbox import Call, Sandbox, become_subreaper, is_resource_tracker
 
 HELP_WORKSPACE = "folder holding the modules to grade (default: exercises/ beside tests/)"
 HELP_REPORT = "append one JSON line per test outcome to this file"
@@ -164,36 +164,29 @@ def _check_import(workspace: Path, module: str) -> StudentProblem | None:
         return StudentCrashed(msg.MODULE_MISSING.format(path=shown))
     box = Sandbox(workspace, module)
     try:
-        running = box._launch("__name__", (), {}, stdin=None, hold=True, module=None,
-                              driver=None, report=(), get=True)
-        if running.returned(IMPORT_LIMIT):
-            children = [p for p in running.process.children(recursive=True)
-                        if "multiprocessing.resource_tracker" not in " ".join(_cmdline(p))]
-            result = running.finish(IMPORT_LIMIT)
-            if result.error is not None:
-                try:
-                    result.unwrap()
-                except StudentProblem as exc:
-                    return exc
-            if children:
-                return StudentCrashed(msg.IMPORT_SIDE_EFFECTS.format(count=len(children)))
-            return None
-        result = running.stop()
-        if result.error is not None or not result.timed_out:
-            try:
-                result.unwrap()
-            except StudentProblem as exc:
-                return exc
-        return StudentCrashed(msg.IMPORT_TIMED_OUT.format(seconds=f"{IMPORT_LIMIT:g}"))
+        running = box.start_import()
+        imported = running.returned(IMPORT_LIMIT)
+        # Looked at while the interpreter is held open after the import.
+        started = [p for p in box.descendants() if p.pid != running.pid
+                   and not is_resource_tracker(p)] if imported else []
+        result = running.finish(IMPORT_LIMIT) if imported else running.stop()
+        if result.error is not None or not (imported or result.timed_out):
+            return _problem(result)
+        if not imported:
+            return StudentCrashed(msg.IMPORT_TIMED_OUT.format(seconds=f"{IMPORT_LIMIT:g}"))
+        if started:
+            return StudentCrashed(msg.IMPORT_SIDE_EFFECTS.format(count=len(started)))
+        return None
     finally:
         box.close()
 
 
-def _cmdline(p: Any) -> list[str]:
+def _problem(result: Call) -> StudentProblem | None:
     try:
-        return list(p.cmdline())
-    except Exception:
-        return []
+        result.unwrap()
+    except StudentProblem as exc:
+        return exc
+    return None
 
 
 # -- outcomes ----------------------------------------------------------------

@@ -172,9 +172,6 @@ def render_junit(report: Report, lang: Lang) -> str:
     return ET.tostring(suites, encoding="unicode", xml_declaration=True) + "\n"
 
 
-RENDERERS: dict[str, Renderer] = {"json": render_json, "junit": render_junit}
-
-
 def write_atomically(path: Path, content: str) -> None:
     """Write ``content`` to ``path`` through a temporary file in the same folder."""
     path = Path(path)

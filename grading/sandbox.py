@@ -313,6 +313,12 @@ class Sandbox:
                                driver=None, report=(), get=True)
         return running.finish(self.default_timeout if timeout is None else timeout)
 
+    def start_import(self) -> Running:
+        """Import the module and hold the interpreter open (``Running.finish`` ends it):
+        what did the import itself do?"""
+        return self._launch("__name__", (), {}, stdin=None, hold=True, module=None,
+                            driver=None, report=(), get=True)
+
     def start(self, function: str, *args: Any, stdin: str | bytes | None = None,
               hold: bool = False, module: str | None = None, driver: str | Path | None = None,
               report: Sequence[str] = (), label: str | None = None, **kwargs: Any) -> Running:
@@ -606,6 +612,12 @@ def _info(p: psutil.Process) -> ProcInfo | None:
 
 def _is_resource_tracker(info: ProcInfo) -> bool:
     return any(_RESOURCE_TRACKER in part for part in info.cmdline)
+
+
+def is_resource_tracker(proc: psutil.Process) -> bool:
+    """multiprocessing's helper under spawn: started by the library, not the student."""
+    info = _info(proc)
+    return info is not None and _is_resource_tracker(info)
 
 
 def _settle(procs: list[psutil.Process], grace: float = 0.5) -> list[psutil.Process]:
