@@ -481,8 +481,11 @@ class Running:
         if exited:
             # Give the multiprocessing resource tracker (spawn) its moment to go.
             others = _settle(others)
-            self._leftovers = tuple(i for i in (_info(p) for p in others)
-                                    if i is not None and not _is_resource_tracker(i))
+            # A helper that ends between two looks is a zombie by the second
+            # (empty command line, so not recognisable): gone, not left over.
+            self._leftovers = tuple(
+                i for i in (_info(p) for p in others)
+                if i is not None and i.status != psutil.STATUS_ZOMBIE and not _is_resource_tracker(i))
             if not keep_children:
                 kill_all(others, keep=self._sandbox.live_roots())
         else:
