@@ -624,17 +624,23 @@ def is_resource_tracker(proc: psutil.Process) -> bool:
 
 
 def _settle(procs: list[psutil.Process], grace: float = 0.5) -> list[psutil.Process]:
-    """Wait briefly for helpers that end on their own, and return those still alive.
+    """Wait briefly for processes that are ending on their own, and return
+    those still alive.
 
-    The resource tracker (spawn) ends when every process holding its pipe has
-    gone; with nothing else left it goes within milliseconds, so only then is
-    it worth waiting for. Beside a live orphan it stays as long as the orphan.
+    A process on its way out has already lost its command line (it reads
+    empty) before it turns zombie: it gets a moment to finish. The resource
+    tracker (spawn) ends when every process holding its pipe has gone; with
+    nothing else left it goes within milliseconds, so it is waited for then.
+    Beside a live orphan it stays as long as the orphan does.
     """
     infos = {p.pid: _info(p) for p in procs}
+    ending = [p for p in procs if (i := infos[p.pid]) is not None and not i.cmdline]
     trackers = [p for p in procs if (i := infos[p.pid]) is not None and _is_resource_tracker(i)]
-    others = [p for p in procs if p not in trackers and _is_alive(p)]
+    others = [p for p in procs if p not in trackers and p not in ending and _is_alive(p)]
     if trackers and not others:
-        psutil.wait_procs(trackers, timeout=grace)
+        psutil.wait_procs(trackers + ending, timeout=grace)
+    elif ending:
+        psutil.wait_procs(ending, timeout=grace)
     return [p for p in procs if _is_alive(p)]
 
 
