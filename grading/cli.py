@@ -90,7 +90,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             _clean_up()
         colour = _use_colour(sys.stdout)
         sys.stdout.write(render.render_text(report, lang, colour=colour))
-        for path, renderer in ((args.json, render.render_json), (args.junit, render.render_junit)):
+        outputs: tuple[tuple[Path | None, render.Renderer], ...] = (
+            (args.json, render.render_json), (args.junit, render.render_junit))
+        for path, renderer in outputs:
             if path is not None:
                 try:
                     render.write_atomically(path, renderer(report, lang))

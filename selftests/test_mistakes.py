@@ -3,7 +3,10 @@
 ``mistakes/<topic>/expect.toml`` lists variants of the solution with one
 mistake each (``[[mistake]]``: the file, the tests that must lose points, a
 phrase the message must contain) and correct variants in another style
-(``[[correct]]``), which must score full marks.
+(``[[correct]]``), which must score full marks. A variant is a ``.patch``
+against ``solutions/<topic>.py`` (it shows the one mistake and nothing else,
+and stops applying if the solution changes under it) or a whole ``.py``
+written in a style of its own.
 """
 
 from __future__ import annotations
@@ -15,7 +18,8 @@ from typing import Any
 
 import pytest
 
-from .conftest import SELFTESTS, grade
+from . import patching
+from .conftest import ROOT, SELFTESTS, grade
 
 MISTAKES = SELFTESTS / "mistakes"
 
@@ -23,6 +27,11 @@ MISTAKES = SELFTESTS / "mistakes"
 def cases(kind: str) -> list[Any]:
     found = []
     for expect in sorted(MISTAKES.glob("*/expect.toml")):
+        # Every file in the folder is listed, and every listed file exists.
+        listed = {e["file"] for kind_ in ("mistake", "correct")
+                  for e in tomllib.loads(expect.read_text(encoding="utf-8")).get(kind_, [])}
+        present = {p.name for p in expect.parent.iterdir() if p.suffix in (".py", ".patch")}
+        assert listed == present, f"{expect}: listed {sorted(listed ^ present)} differ from the files"
         topic = expect.parent.name
         for entry in tomllib.loads(expect.read_text(encoding="utf-8")).get(kind, []):
             found.append(pytest.param(topic, entry, id=f"{topic}-{Path(entry['file']).stem}"))
@@ -32,7 +41,13 @@ def cases(kind: str) -> list[Any]:
 def graded_variant(topic: str, file: str, tmp_path: Path, only: list[str] | None = None):  # type: ignore[no-untyped-def]
     workspace = tmp_path / "workspace"
     workspace.mkdir()
-    shutil.copy(MISTAKES / topic / file, workspace / f"{topic}.py")
+    source = MISTAKES / topic / file
+    if source.suffix == ".patch":
+        solution = (ROOT / "solutions" / f"{topic}.py").read_text(encoding="utf-8")
+        text = patching.apply(solution, source.read_text(encoding="utf-8"))
+        (workspace / f"{topic}.py").write_text(text, encoding="utf-8")
+    else:
+        shutil.copy(source, workspace / f"{topic}.py")
     # A mistake is judged on the tests that must catch it: only those run.
     keyword = ["-k", " or ".join(only)] if only else []
     graded = grade("--workspace", workspace, topic, *keyword, tmp_path=tmp_path)
@@ -62,3 +77,10 @@ def test_correct_variant_scores_full_marks(topic: str, entry: dict[str, Any], tm
     summary = graded.topic(topic)
     assert summary["score"] == summary["max_score"], [
         (t["name"], t["message"]) for t in summary["tests"] if t["outcome"] != "passed"]
+
+
+def test_patches_still_apply() -> None:
+    """Quick: every mistake patch applies to today's solution."""
+    for patch in sorted(MISTAKES.glob("*/*.patch")):
+        solution = (ROOT / "solutions" / f"{patch.parent.name}.py").read_text(encoding="utf-8")
+        patching.apply(solution, patch.read_text(encoding="utf-8"))
