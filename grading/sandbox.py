@@ -297,14 +297,18 @@ class Sandbox:
 
     # The public face -------------------------------------------------------
 
-    def call(self, function: str, *args: Any, timeout: float | None = None,
-             stdin: str | bytes | None = None, keep_children: bool = False,
-             module: str | None = None, driver: str | Path | None = None,
-             report: Sequence[str] = (), label: str | None = None, **kwargs: Any) -> Call:
-        """Run ``module.function(*args, **kwargs)`` to its end; see docs/writing-tests.md."""
+    def call(self, function: str, *args: Any, kwargs: dict[str, Any] | None = None,
+             timeout: float | None = None, stdin: str | bytes | None = None,
+             keep_children: bool = False, module: str | None = None,
+             driver: str | Path | None = None, report: Sequence[str] = (),
+             label: str | None = None) -> Call:
+        """Run ``module.function(*args, **kwargs)`` to its end; see docs/writing-tests.md.
+
+        The student's keyword arguments go in ``kwargs``: every other keyword
+        is the harness's, so no name of the student's can clash with one."""
         limit = self.default_timeout if timeout is None else timeout
-        running = self.start(function, *args, stdin=stdin, module=module, driver=driver,
-                             report=report, label=label, **kwargs)
+        running = self.start(function, *args, kwargs=kwargs, stdin=stdin, module=module,
+                             driver=driver, report=report, label=label)
         return running.finish(limit, keep_children=keep_children)
 
     def get(self, name: str, module: str | None = None, timeout: float | None = None) -> Call:
@@ -319,11 +323,12 @@ class Sandbox:
         return self._launch("__name__", (), {}, stdin=None, hold=True, module=None,
                             driver=None, report=(), get=True)
 
-    def start(self, function: str, *args: Any, stdin: str | bytes | None = None,
-              hold: bool = False, module: str | None = None, driver: str | Path | None = None,
-              report: Sequence[str] = (), label: str | None = None, **kwargs: Any) -> Running:
+    def start(self, function: str, *args: Any, kwargs: dict[str, Any] | None = None,
+              stdin: str | bytes | None = None, hold: bool = False, module: str | None = None,
+              driver: str | Path | None = None, report: Sequence[str] = (),
+              label: str | None = None) -> Running:
         """Start the call and return at once (servers, calls to watch while they run)."""
-        return self._launch(function, args, kwargs, stdin=stdin, hold=hold, module=module,
+        return self._launch(function, args, dict(kwargs or {}), stdin=stdin, hold=hold, module=module,
                             driver=driver, report=report, get=False, label=label)
 
     def descendants(self) -> list[psutil.Process]:
@@ -432,6 +437,30 @@ class Running:
 
     def alive(self) -> bool:
         return self._popen.poll() is None
+
+    def student_children(self) -> list[psutil.Process]:
+        """The processes the student's code started below this call, now.
+
+        multiprocessing's resource tracker (spawn) is the library's, not the
+        student's, and is left out. A zombie has lost its command line: it is
+        the student's (an ended child nobody reaped). A process gone between
+        the listing and the look is not listed.
+        """
+        try:
+            found = self.process.children(recursive=True)
+        except psutil.Error:
+            return []
+        kids = []
+        for kid in found:
+            try:
+                if _is_resource_tracker_cmdline(kid.cmdline()):
+                    continue
+            except psutil.ZombieProcess:
+                pass
+            except psutil.Error:
+                continue
+            kids.append(kid)
+        return kids
 
     def returned(self, timeout: float) -> bool:
         """Wait until the function returned or raised; False on time-out or death."""
@@ -614,7 +643,11 @@ def _info(p: psutil.Process) -> ProcInfo | None:
 
 
 def _is_resource_tracker(info: ProcInfo) -> bool:
-    return any(_RESOURCE_TRACKER in part for part in info.cmdline)
+    return _is_resource_tracker_cmdline(info.cmdline)
+
+
+def _is_resource_tracker_cmdline(cmdline: Sequence[str]) -> bool:
+    return any(_RESOURCE_TRACKER in part for part in cmdline)
 
 
 def is_resource_tracker(proc: psutil.Process) -> bool:
