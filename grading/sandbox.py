@@ -438,6 +438,21 @@ class Running:
     def alive(self) -> bool:
         return self._popen.poll() is None
 
+    def reaped_any_child(self) -> bool | None:
+        """Whether the call's interpreter has waited for (reaped) at least one
+        child process so far, read from outside: the kernel's count of the
+        page faults of reaped children (``cminflt`` in ``/proc/<pid>/stat``),
+        zero until a first child is reaped. Ask while the call is held
+        (``start(..., hold=True)`` and ``returned()``). ``None`` where the
+        platform cannot tell (no ``/proc``), or once the interpreter is gone.
+        """
+        try:
+            with open(f"/proc/{self.pid}/stat", "rb") as stat:
+                fields = stat.read().rsplit(b")", 1)[1].split()
+        except (OSError, IndexError):
+            return None
+        return int(fields[8]) > 0  # field 12 of stat(5), counted after the name
+
     def student_children(self) -> list[psutil.Process]:
         """The processes the student's code started below this call, now.
 
