@@ -21,13 +21,12 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-import psutil
-
 from . import messages as msg
+from . import processes
 from .catalog import Topic
 from .i18n import Text, plain
+from .processes import kill_all, kill_tree, release_root, start_root
 from .results import Report, Status, TestResult, TopicResult
-from .sandbox import kill_all, release_root, start_root
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -112,7 +111,7 @@ def run_topic(topic: Topic, workspace: Path, scratch: Path,
         except subprocess.TimeoutExpired:
             timed_out = True
         finally:
-            _kill_tree(proc)
+            kill_tree(proc)
             with _LOCK:
                 _RUNNING.pop(proc.pid, None)
             release_root(proc.pid)
@@ -143,40 +142,31 @@ def _drain(fd: int, chunks: list[bytes]) -> None:
         os.close(fd)
 
 
-def _kill_tree(proc: subprocess.Popen[bytes]) -> None:
-    """The topic's pytest process and anything it (or student code) left."""
-    try:
-        tree = psutil.Process(proc.pid).children(recursive=True)
-    except psutil.Error:
-        tree = []
-    kill_all(tree, root=proc)
-
-
 def _stop_everything() -> None:
     with _LOCK:
         running = list(_RUNNING.values())
     for proc in running:
-        _kill_tree(proc)
+        kill_tree(proc)
     _sweep_orphans()
 
 
 def _sweep_orphans() -> None:
     """Kill what a dead topic process left: the grader adopts orphans (it is
     a subreaper too), and only the topics' own test processes are ours."""
-    try:
-        kids = psutil.Process().children()
-    except psutil.Error:
-        return
     with _LOCK:
         live = set(_RUNNING)
-    strays = [p for p in kids if p.pid not in live]
-    for p in list(strays):
-        try:
-            strays.extend(p.children(recursive=True))
-        except psutil.Error:
-            continue
+    strays = [p for p in processes.descendants() if p.pid not in live
+              and not _below(p, live)]
     if strays:
         kill_all(strays, keep=live)
+
+
+def _below(proc: processes.Process, roots: set[int]) -> bool:
+    """Whether ``proc`` descends from one of ``roots`` (a topic still running)."""
+    try:
+        return any(parent.pid in roots for parent in proc.parents())
+    except processes.Error:
+        return False
 
 
 def collect(topic: Topic, report: bytes, returncode: int | None, timed_out: bool,
