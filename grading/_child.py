@@ -224,6 +224,8 @@ def serve_zygote(fd: int) -> dict[str, Any]:
     """Fork once per request read from the socket ``fd``; return only in a
     forked child, with its request. Single-threaded, so forking is safe.
 
+    Each request comes with descriptors: the first three become the child's
+    0, 1 and 2, any more become 3, 4, …; every other descriptor is closed.
     The parent side gets ``{"pid": n}`` for each request and, when that
     child has ended and been reaped here, ``{"exit": n, "code": status}``.
     """
@@ -245,7 +247,7 @@ def serve_zygote(fd: int) -> dict[str, Any]:
         if control.fileno() not in ready:
             continue
         try:
-            data, fds, _, _ = socket.recv_fds(control, 1 << 20, 3)
+            data, fds, _, _ = socket.recv_fds(control, 1 << 20, 8)
         except OSError:
             data, fds = b"", []
         if not data:  # the test process has gone: so do we
@@ -257,15 +259,25 @@ def serve_zygote(fd: int) -> dict[str, Any]:
             signal.set_wakeup_fd(-1)
             signal.signal(signal.SIGCHLD, signal.SIG_DFL)
             os.setsid()
-            for target, source in zip((0, 1, 2), fds, strict=True):
-                os.dup2(source, target)
-            os.closerange(3, os.sysconf("SC_OPEN_MAX") if hasattr(os, "sysconf") else 65536)
-            os.chdir(request["cwd"])
+            _place(fds)
+            if request.get("cwd"):
+                os.chdir(request["cwd"])
+            os.environ.update(request.get("environment") or {})
             return dict(request)
         for source in fds:
             os.close(source)
         control.send(json.dumps({"pid": pid}).encode("utf-8"))
         _report_exits(control)
+
+
+def _place(fds: list[int]) -> None:
+    """Make ``fds`` this process's descriptors 0, 1, 2, 3, … and close the rest."""
+    import fcntl  # POSIX: only the warm path forks
+
+    high = [fcntl.fcntl(fd, fcntl.F_DUPFD, 256) for fd in fds]  # out of the way first
+    for target, source in enumerate(high):
+        os.dup2(source, target)
+    os.closerange(len(high) if len(high) > 3 else 3, os.sysconf("SC_OPEN_MAX"))
 
 
 def _report_exits(control: socket.socket) -> None:

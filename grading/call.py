@@ -48,9 +48,6 @@ class Call:
     cwd: Path
     attributes: dict[str, Any] = field(default_factory=dict)
     time_limit: float | None = None
-    #: Set when the call was not run at all: this function had already hung
-    #: in an earlier test of the topic (see ``Sandbox``'s fail-fast rule).
-    skipped_after: str | None = None
 
     def raised(self, type_name: str) -> bool:
         return self.error is not None and self.error.type == type_name
@@ -64,15 +61,13 @@ class Call:
 
     def problem(self) -> StudentProblem | None:
         """What ``unwrap`` would raise, or None when the call returned."""
-        if self.skipped_after is not None:
-            return StudentTimedOut(msg.HUNG_BEFORE.format(
-                call=self.function, seconds=_secs(self.time_limit), test=self.skipped_after))
         if self.error is not None:
             return self._problem_for_error(self.error)
         if self.timed_out:
             said = msg.TIMED_OUT_AFTER_RETURN if self.returned else msg.TIMED_OUT
-            limit = self.time_limit if self.time_limit is not None else self.wall
-            return StudentTimedOut(said.format(call=self.function, seconds=_secs(round(limit, 1)))
+            # How long it really ran: a test may have waited in steps.
+            waited = max(self.wall, self.time_limit or 0.0)
+            return StudentTimedOut(said.format(call=self.function, seconds=_secs(round(waited)))
                                    + self._output_tail())
         if not self.returned:
             return StudentCrashed(msg.DIED.format(call=self.function, status=exit_status(self.exit_code))

@@ -30,7 +30,7 @@ import pytest
 
 from . import messages as msg
 from .call import Call
-from .errors import StudentCrashed, StudentProblem
+from .errors import StudentCrashed, StudentProblem, StudentTimedOut
 from .i18n import Text, plain
 from .processes import become_subreaper, is_resource_tracker
 from .results import Status
@@ -39,7 +39,7 @@ from .sandbox import HangLog, Sandbox
 HELP_WORKSPACE = "folder holding the modules to grade (default: exercises/ beside tests/)"
 HELP_REPORT = "append one JSON line per test outcome to this file"
 HELP_REPORT_FD = "write the JSON lines to this inherited file descriptor (a pipe) instead"
-IMPORT_LIMIT = 15.0
+IMPORT_LIMIT = 8.0
 
 #: Start methods the tests run under: both where the platform has both.
 START_METHODS = [m for m in ("fork", "spawn") if m in multiprocessing.get_all_start_methods()]
@@ -152,7 +152,11 @@ def sandbox(request: pytest.FixtureRequest, workspace: Path, topic_module: str) 
     try:
         yield box
     finally:
-        box.close()
+        # Stopped by the test's own time limit while calls still ran: they
+        # hung, and later tests of the topic need not wait for them again.
+        verdict = request.node.stash.get(verdict_key, None)
+        box.close(hung=verdict is not None and verdict.outcome is Status.TIMEOUT,
+                  seconds=_test_timeout(request.config))
 
 
 def _import_problem(config: pytest.Config, workspace: Path, module: str) -> StudentProblem | None:
@@ -179,7 +183,7 @@ def _check_import(workspace: Path, module: str) -> StudentProblem | None:
         if result.error is not None or not (imported or result.timed_out):
             return _problem(result)
         if not imported:
-            return StudentCrashed(msg.IMPORT_TIMED_OUT.format(seconds=f"{IMPORT_LIMIT:g}"))
+            return StudentTimedOut(msg.IMPORT_TIMED_OUT.format(seconds=f"{IMPORT_LIMIT:g}"))
         if started:
             return StudentCrashed(msg.IMPORT_SIDE_EFFECTS.format(count=len(started)))
         return None
@@ -225,8 +229,8 @@ def judge(exc: BaseException, item: pytest.Item) -> Verdict:
     if isinstance(exc, StudentProblem):
         return Verdict(exc.outcome, exc.text)
     if isinstance(exc, pytest.fail.Exception) and str(exc).startswith("Timeout"):
-        limit = item.config.getoption("timeout", None) if _has_timeout(item.config) else None
-        return Verdict(Status.TIMEOUT, msg.TEST_TIMED_OUT.format(seconds=limit or "?"))
+        limit = _test_timeout(item.config)
+        return Verdict(Status.TIMEOUT, msg.TEST_TIMED_OUT.format(seconds=f"{limit:g}" if limit else "?"))
     if isinstance(exc, AssertionError):
         # A bare assert: keep its message, not pytest's introspection of the source.
         text = str(exc).split("\nassert ")[0].strip() or "assertion failed"
@@ -234,5 +238,10 @@ def judge(exc: BaseException, item: pytest.Item) -> Verdict:
     return Verdict(Status.ERROR, msg.TEST_BROKE.format(error=f"{type(exc).__name__}: {exc}"))
 
 
-def _has_timeout(config: pytest.Config) -> bool:
-    return config.pluginmanager.hasplugin("timeout")
+def _test_timeout(config: pytest.Config) -> float | None:
+    """pytest-timeout's limit for one test, when it is loaded and set."""
+    try:
+        value = config.getoption("timeout")
+    except ValueError:  # the plugin is not loaded
+        return None
+    return float(value) if value else None

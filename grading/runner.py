@@ -25,8 +25,9 @@ from . import messages as msg
 from . import processes
 from .catalog import Topic
 from .i18n import Text, plain
-from .processes import kill_all, kill_tree, release_root, start_root
+from .processes import Killable, kill_all, kill_tree, release_root, start_root
 from .results import Report, Status, TestResult, TopicResult
+from .zygote import WarmLauncher, warm_possible
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -52,8 +53,10 @@ def run(topics: list[Topic], workspace: Path, jobs: int | None = None,
     order = sorted(topics, key=lambda t: -t.time_limit)
     with tempfile.TemporaryDirectory(prefix="kata-grade-") as scratch:
         pool = ThreadPoolExecutor(max_workers=jobs or default_jobs())
+        launcher = TopicLauncher()
         try:
-            futures = {t.name: pool.submit(run_topic, t, workspace, Path(scratch), progress, keyword)
+            futures = {t.name: pool.submit(run_topic, t, workspace, Path(scratch), launcher,
+                                           progress, keyword)
                        for t in order}
             results = tuple(futures[t.name].result() for t in topics)
             if keyword:
@@ -65,15 +68,64 @@ def run(topics: list[Topic], workspace: Path, jobs: int | None = None,
             raise
         finally:
             pool.shutdown(wait=True)
+            launcher.close()
     return Report(workspace=str(workspace), topics=results, duration=time.monotonic() - started)
 
 
 #: The topics' test processes now running, by pid; guarded by _LOCK.
-_RUNNING: dict[int, subprocess.Popen[bytes]] = {}
+_RUNNING: dict[int, Killable] = {}
 _LOCK = threading.Lock()
+TOPICS_SCRIPT = Path(__file__).with_name("_topics.py")
+INI = Path(__file__).with_name("pytest.ini")
+#: Isolated, no site (the grader's sys.path is passed instead), no bytecode: see _topics.
+TOPIC_FLAGS = ("-I", "-S", "-B")
 
 
-def run_topic(topic: Topic, workspace: Path, scratch: Path,
+def pytest_args(topic: Topic, workspace: Path, folder: Path, report_fd: int,
+                keyword: str | None) -> list[str]:
+    """The arguments of one topic's pytest run (its own ini, never the project's)."""
+    args = [
+        str(topic.test_file), "-c", str(INI), "--rootdir", str(PROJECT_ROOT),
+        # Only the plugins grading needs: auto-loading every installed pytest
+        # plugin costs more start-up time than a topic's tests.
+        "-p", "pytest_timeout", "-p", "grading.plugin",
+        "--workspace", str(workspace), "--grading-report-fd", str(report_fd),
+        "--basetemp", str(folder / "basetemp"),
+        "--timeout", f"{topic.test_timeout:g}", "--timeout-method", "signal",
+    ]
+    if keyword:
+        args += ["-k", keyword]
+    return args
+
+
+class TopicLauncher:
+    """Starts topic processes: forks of one warm helper that has pytest and the
+    plugin imported (where ``fork`` exists), else a fresh interpreter each."""
+
+    def __init__(self) -> None:
+        self._warm = WarmLauncher([sys.executable, *TOPIC_FLAGS, str(TOPICS_SCRIPT), "--serve"],
+                                  environment=_environment()) if warm_possible() else None
+
+    def start(self, args: list[str], tmp: Path, log: int, report: int) -> Killable:
+        if self._warm is not None:
+            with open(os.devnull, "rb") as null:
+                return self._warm.fork({"args": args, "cwd": str(PROJECT_ROOT),
+                                        "environment": {"TMPDIR": str(tmp)}},
+                                       [null.fileno(), log, log, report])
+        # The report pipe is descriptor 3 in the warm child; here it keeps its number.
+        args = [a if a != "3" or i == 0 or args[i - 1] != "--grading-report-fd" else str(report)
+                for i, a in enumerate(args)]
+        return start_root([sys.executable, *TOPIC_FLAGS, str(TOPICS_SCRIPT), "--run", *args],
+                          cwd=PROJECT_ROOT, stdout=log, stderr=log, stdin=subprocess.DEVNULL,
+                          env={**_environment(), "TMPDIR": str(tmp)}, start_new_session=True,
+                          pass_fds=(report,))
+
+    def close(self) -> None:
+        if self._warm is not None:
+            self._warm.close()
+
+
+def run_topic(topic: Topic, workspace: Path, scratch: Path, launcher: TopicLauncher,
               progress: Progress | None = None, keyword: str | None = None) -> TopicResult:
     folder = scratch / topic.name
     (folder / "tmp").mkdir(parents=True)
@@ -81,25 +133,13 @@ def run_topic(topic: Topic, workspace: Path, scratch: Path,
     # The test process reports through a pipe it inherits, not a file named
     # on its command line, which any process could read and write to.
     read_end, write_end = os.pipe()
-    command = [
-        sys.executable, "-m", "pytest", str(topic.test_file),
-        # Only the plugins grading needs: auto-loading every installed pytest
-        # plugin costs more start-up time than a topic's tests.
-        "-p", "pytest_timeout", "-p", "grading.plugin", "-p", "no:cacheprovider",
-        "--workspace", str(workspace), "--grading-report-fd", str(write_end),
-        "--rootdir", str(PROJECT_ROOT), "-o", "addopts=", "-o", "testpaths=",
-        "--basetemp", str(folder / "basetemp"),
-        "--timeout", f"{topic.test_timeout:g}", "--timeout-method", "signal",
-        "-q", "--no-header",
-    ]
-    if keyword:
-        command += ["-k", keyword]
+    args = pytest_args(topic, workspace, folder, 3, keyword)
     started = time.monotonic()
     with open(log_path, "wb") as log:
-        proc = start_root(command, cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT,
-                          stdin=subprocess.DEVNULL, env=_environment(folder / "tmp"),
-                          start_new_session=True, pass_fds=(write_end,))
-        os.close(write_end)
+        try:
+            proc = launcher.start(args, folder / "tmp", log.fileno(), write_end)
+        finally:
+            os.close(write_end)
         chunks: list[bytes] = []
         reader = threading.Thread(target=_drain, args=(read_end, chunks), daemon=True)
         reader.start()
@@ -117,20 +157,18 @@ def run_topic(topic: Topic, workspace: Path, scratch: Path,
             release_root(proc.pid)
         reader.join(timeout=5)
     _sweep_orphans()
-    result = collect(topic, b"".join(chunks), proc.returncode, timed_out,
+    result = collect(topic, b"".join(chunks), proc.poll(), timed_out,
                      log_tail=_tail(log_path), duration=time.monotonic() - started)
     if progress is not None:
         progress(result)
     return result
 
 
-def _environment(tmp: Path) -> dict[str, str]:
+def _environment() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items()
            if not k.startswith("PYTEST_")}  # PYTEST_ADDOPTS would change how tests run
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_ROOT), env.get("PYTHONPATH")]))
-    env["PYTHONDONTWRITEBYTECODE"] = "1"
     env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
-    env["TMPDIR"] = str(tmp)  # the sandbox's folders go where the runner cleans up
+    env["GRADING_SYS_PATH"] = os.pathsep.join(p for p in sys.path if p)
     return env
 
 

@@ -10,8 +10,9 @@ reads the outcome from the ``Call`` (``call``).
 
 Fail fast: a function that hung once in a topic is not waited for again.
 The plugin gives every sandbox of a topic process the same ``HangLog``; a
-later call of a function recorded there returns at once, as a time-out
-that names the test where it first hung (``Call.skipped_after``).
+call that ran out its ``finish`` time is recorded there under its key (the
+module and function, or the test's ``hang_key``), and a later start of the
+same key raises that time-out at once, naming the test where it first hung.
 """
 
 from __future__ import annotations
@@ -31,8 +32,11 @@ from . import messages as msg
 from . import processes
 from ._wire import Connect, Opaque, ProcessSnapshot, decode, encode
 from .call import Call, StudentException
+from .errors import StudentTimedOut
+from .i18n import Text
 from .processes import ProcInfo, become_subreaper, is_resource_tracker
-from .zygote import Launch, launcher
+from .zygote import Launch, Launcher
+from .zygote import launcher as default_launcher
 
 __all__ = ["Call", "Connect", "HangLog", "Opaque", "ProcInfo", "ProcessSnapshot", "Running", "Sandbox",
            "StudentException", "become_subreaper", "is_resource_tracker"]
@@ -58,13 +62,14 @@ class Sandbox:
 
     def __init__(self, workspace: Path, module: str, start_method: str | None = None,
                  default_timeout: float = 10.0, hangs: HangLog | None = None,
-                 test: str = "") -> None:
+                 test: str = "", launcher: Launcher | None = None) -> None:
         self.workspace = Path(workspace).resolve()
         self.module = module
         self.start_method = start_method
         self.default_timeout = default_timeout
         self.hangs = HangLog() if hangs is None else hangs
         self.test = test
+        self.launcher = launcher or default_launcher()
         self._root = Path(tempfile.mkdtemp(prefix="kata-sandbox-"))
         self._count = 0
         self._live: dict[int, Running] = {}
@@ -83,24 +88,13 @@ class Sandbox:
         The student's keyword arguments go in ``kwargs``: every other keyword
         is the harness's, so no name of the student's can clash with one.
         ``hang_key`` groups calls for the fail-fast rule (default: the
-        function's name); a call whose hang depends on its input gets a key
-        of its own.
+        module and function); a call whose hang depends on its input (what
+        ``stdin`` says, say) gets a key of its own.
         """
         limit = self.default_timeout if timeout is None else timeout
-        key = hang_key or f"{module or self.module}.{function}"
-        known = self.hangs.get(key)
-        name = label or function
-        if known is not None:
-            return Call(function=name, returned=False, value=None, error=None, timed_out=True,
-                        exit_code=None, stdout="", stderr="", elapsed=None, wall=0.0, pid=0,
-                        leftovers=(), cwd=self._root, time_limit=known.seconds,
-                        skipped_after=known.test)
         running = self.start(function, *args, kwargs=kwargs, stdin=stdin, module=module,
-                             driver=driver, report=report, label=label)
-        result = running.finish(limit, keep_children=keep_children)
-        if result.timed_out and not result.returned:
-            self.hangs.setdefault(key, Hang(self.test, limit))
-        return result
+                             driver=driver, report=report, label=label, hang_key=hang_key)
+        return running.finish(limit, keep_children=keep_children)
 
     def get(self, name: str, module: str | None = None, timeout: float | None = None) -> Call:
         """Import the module and read one attribute."""
@@ -117,14 +111,25 @@ class Sandbox:
     def start(self, function: str, *args: Any, kwargs: dict[str, Any] | None = None,
               stdin: str | bytes | None = None, hold: bool = False, module: str | None = None,
               driver: str | Path | None = None, report: Sequence[str] = (),
-              label: str | None = None) -> Running:
-        """Start the call and return at once (servers, calls to watch while they run)."""
-        return self._launch(function, args, dict(kwargs or {}), stdin=stdin, hold=hold,
-                            module=module, driver=driver, report=report, get=False, label=label)
+              label: str | None = None, hang_key: str | None = None) -> Running:
+        """Start the call and return at once (servers, calls to watch while they run).
 
-    def hung(self, key: str) -> Hang | None:
-        """What the fail-fast rule knows of ``key`` (e.g. a server that never listened)."""
-        return self.hangs.get(key)
+        Fail fast: when the same function (or ``hang_key``) already hung in an
+        earlier test of the topic, raise that time-out at once instead.
+        """
+        key = hang_key or f"{module or self.module}.{function}"
+        self.refuse_if_hung(key, call=label or function)
+        running = self._launch(function, args, dict(kwargs or {}), stdin=stdin, hold=hold,
+                               module=module, driver=driver, report=report, get=False, label=label)
+        running.hang_key = key
+        return running
+
+    def refuse_if_hung(self, key: str, call: str, text: Text = msg.HUNG_BEFORE) -> None:
+        """Fail at once, as a time-out, when ``key`` already hung in this topic
+        (e.g. a server that never listened): ``text`` names the first time."""
+        known = self.hangs.get(key)
+        if known is not None:
+            raise StudentTimedOut(text.format(call=call, seconds=f"{known.seconds:g}", test=known.test))
 
     def record_hang(self, key: str, seconds: float) -> None:
         """Remember that ``key`` hung here for ``seconds``: later tests need not wait again."""
@@ -135,9 +140,14 @@ class Sandbox:
         return [p for p in processes.descendants() if p.pid not in self.baseline
                 and processes.is_alive(p)]
 
-    def close(self) -> None:
-        """Kill everything still running under this sandbox and remove its files."""
+    def close(self, hung: bool = False, seconds: float | None = None) -> None:
+        """Kill everything still running under this sandbox and remove its files.
+
+        ``hung``: the test was stopped by its own time limit (``seconds``)
+        while these calls ran; they are remembered as hangs (fail fast)."""
         for running in list(self._live.values()):
+            if hung and running.hang_key is not None:
+                self.record_hang(running.hang_key, seconds or round(time.monotonic() - running.started, 1))
             running.kill()
         processes.kill_all([p for p in processes.descendants() if p.pid not in self.baseline])
         shutil.rmtree(self._root, ignore_errors=True)
@@ -191,11 +201,13 @@ class Running:
         self._result: Call | None = None
         self._timed_out = False
         self._limit: float | None = None
+        #: Under which key a hang of this call is remembered (None: not at all).
+        self.hang_key: str | None = None
         self.started = time.monotonic()
         stdin_r, self._stdin = os.pipe()
         with open(folder / "stdout", "wb") as out, open(folder / "stderr", "wb") as err:
             try:
-                self._proc = launcher().launch(Launch(request, folder, cwd, stdin_r, out.fileno(),
+                self._proc = sandbox.launcher.launch(Launch(request, folder, cwd, stdin_r, out.fileno(),
                                                       err.fileno()))
             finally:
                 os.close(stdin_r)
@@ -315,6 +327,9 @@ class Running:
             attributes={k: decode(v) for k, v in answer.get("attributes", {}).items()},
             time_limit=self._limit,
         )
+        # Waited for in vain (finish's time-out, not a stop()): remember it.
+        if self._timed_out and not self._result.returned and self.hang_key is not None:
+            self._sandbox.record_hang(self.hang_key, self._limit or round(wall, 1))
         return self._result
 
 

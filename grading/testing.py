@@ -25,13 +25,14 @@ import time
 from collections.abc import Callable
 from typing import Any, NoReturn
 
-from .errors import Wrong
+from .errors import StudentTimedOut, Wrong
 from .i18n import Text
+from .messages import HUNG_BEFORE, NEVER_LISTENED
 from .sandbox import Call, Connect, Opaque, ProcessSnapshot, ProcInfo, Running, Sandbox, StudentException
 
 __all__ = [
-    "Call", "Connect", "Opaque", "ProcInfo", "ProcessSnapshot", "Running", "Sandbox",
-    "StudentException", "Text", "check", "expect_equal", "fail", "free_port", "wait_for",
+    "HUNG_BEFORE", "NEVER_LISTENED", "Call", "Connect", "Opaque", "ProcInfo", "ProcessSnapshot", "Running", "Sandbox",
+    "StudentException", "Text", "check", "expect_equal", "fail", "free_port", "timed_out", "wait_for",
 ]
 
 
@@ -41,6 +42,12 @@ def fail(text: Text | None = None, /, **values: Any) -> NoReturn:
     if text is None:  # the older form: fail(en="...", zh="...")
         text = Text(en=str(values.pop("en")), zh=str(values.pop("zh")))
     raise Wrong(text.format(**values) if values else text)
+
+
+def timed_out(text: Text, /, **values: Any) -> NoReturn:
+    """End the test as a time-out (not a failure): the student's code was
+    waited for and did not get there, e.g. a server that never listened."""
+    raise StudentTimedOut(text.format(**values) if values else text)
 
 
 def check(condition: object, text: Text | None = None, /, **values: Any) -> None:

@@ -32,7 +32,7 @@ import socket
 import subprocess
 import sys
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -118,34 +118,43 @@ class WarmHandle:
 
 
 class WarmLauncher:
-    """Calls forked from one warm helper interpreter (see the module docstring)."""
+    """Calls forked from one warm helper interpreter (see the module docstring).
+
+    ``command`` starts the helper (default: the call helper); it receives
+    the socket's descriptor number as its last argument.
+    """
 
     name = "warm"
 
-    def __init__(self) -> None:
+    def __init__(self, command: Sequence[str] | None = None,
+                 environment: Mapping[str, str] | None = None) -> None:
+        self._command = list(command or [sys.executable, *CHILD_FLAGS, str(CHILD_SCRIPT), "--zygote"])
+        self._environment = dict(environment) if environment is not None else None
         self._lock = threading.Lock()
         self.changed = threading.Condition()
         self._helper: subprocess.Popen[bytes] | None = None
         self._sock: socket.socket | None = None
         self._replies: queue.Queue[dict[str, Any]] = queue.Queue()
         self._exits: dict[int, int] = {}
-        self._mine: set[int] = set()
 
     def launch(self, spec: Launch) -> Killable:
-        message = json.dumps({**spec.request, "cwd": str(spec.cwd)}).encode("utf-8")
+        return self.fork({**spec.request, "cwd": str(spec.cwd)}, [spec.stdin, spec.stdout, spec.stderr])
+
+    def fork(self, request: Mapping[str, Any], fds: Sequence[int]) -> WarmHandle:
+        """Have the helper fork a child for ``request``, with ``fds`` as its
+        descriptors 0, 1, 2, 3, …; ``request["cwd"]`` and
+        ``request["environment"]`` (a dict) are applied in the child."""
+        message = json.dumps(dict(request)).encode("utf-8")
         with self._lock:
             for attempt in (1, 2):
                 sock = self._ensure()
                 try:
-                    socket.send_fds(sock, [message], [spec.stdin, spec.stdout, spec.stderr])
+                    socket.send_fds(sock, [message], list(fds))
                     reply = self._replies.get(timeout=REPLY_TIMEOUT)
                 except (OSError, queue.Empty):
                     reply = {}
                 if "pid" in reply:
-                    pid = int(reply["pid"])
-                    with self.changed:
-                        self._mine.add(pid)
-                    return WarmHandle(pid, self)
+                    return WarmHandle(int(reply["pid"]), self)
                 self._stop_helper()  # it died or hangs: a new one next time
                 if attempt == 2:
                     raise OSError("the call launcher did not start the call")
@@ -172,10 +181,10 @@ class WarmLauncher:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         with theirs:
             self._helper = processes.start_root(
-                [sys.executable, *CHILD_FLAGS, str(CHILD_SCRIPT), "--zygote", str(theirs.fileno())],
+                [*self._command, str(theirs.fileno())],
                 harness=True, pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-                env=child_environment())
+                env=self._environment if self._environment is not None else child_environment())
         self._sock = ours
         self._replies = queue.Queue()
         threading.Thread(target=self._read, args=(ours, self._replies), name="zygote-reader",
@@ -205,7 +214,14 @@ class WarmLauncher:
 
     def _stop_helper(self) -> None:
         if self._sock is not None:
-            self._sock.close()  # the helper exits when its socket closes
+            # The helper exits when its socket closes. shutdown() first: a
+            # plain close() neither wakes our reader, blocked in recv(), nor
+            # tells the helper while that recv() holds the socket open.
+            try:
+                self._sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            self._sock.close()
             self._sock = None
         if self._helper is not None:
             helper, self._helper = self._helper, None
@@ -233,13 +249,17 @@ _LAUNCHER: Launcher | None = None
 _LAUNCHER_LOCK = threading.Lock()
 
 
+def warm_possible() -> bool:
+    """Whether this platform can fork a warm helper (and it was not turned off)."""
+    wanted = os.environ.get(LAUNCHER_ENV, "warm").strip().lower()
+    return wanted != "cold" and hasattr(os, "fork") and hasattr(socket, "send_fds")
+
+
 def launcher() -> Launcher:
     """This process's launcher: warm where ``fork`` exists, unless
     ``GRADING_LAUNCHER=cold`` asks for a fresh interpreter per call."""
     global _LAUNCHER
     with _LAUNCHER_LOCK:
         if _LAUNCHER is None:
-            wanted = os.environ.get(LAUNCHER_ENV, "warm").strip().lower()
-            warm = wanted != "cold" and hasattr(os, "fork") and hasattr(socket, "send_fds")
-            _LAUNCHER = WarmLauncher() if warm else ColdLauncher()
+            _LAUNCHER = WarmLauncher() if warm_possible() else ColdLauncher()
         return _LAUNCHER
