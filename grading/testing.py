@@ -31,8 +31,9 @@ from .messages import HUNG_BEFORE, NEVER_LISTENED
 from .sandbox import Call, Connect, Opaque, ProcessSnapshot, ProcInfo, Running, Sandbox, StudentException
 
 __all__ = [
-    "HUNG_BEFORE", "NEVER_LISTENED", "Call", "Connect", "Opaque", "ProcInfo", "ProcessSnapshot", "Running", "Sandbox",
-    "StudentException", "Text", "check", "expect_equal", "fail", "free_port", "timed_out", "wait_for",
+    "HUNG_BEFORE", "NEVER_LISTENED", "Call", "Connect", "Opaque", "ProcInfo", "ProcessSnapshot",
+    "Running", "Sandbox", "StudentException", "Text", "check", "expect_equal", "fail", "free_port",
+    "timed_out", "wait_for",
 ]
 
 
