@@ -100,11 +100,13 @@ class Reaper:
     def reap(self, keep: Iterable[int] = ()) -> None:
         """Reap exited children, but never a root, nor those in ``keep``."""
         with self.lock:  # no root can be started between the look and the reaping
+            spared = set(keep) | self.roots
+            if self._reap_cheaply(spared):
+                return
             try:
                 kids = psutil.Process().children()
             except psutil.Error:
                 return
-            spared = set(keep) | self.roots
             for p in kids:
                 if p.pid in spared:
                     continue
@@ -113,6 +115,31 @@ class Reaper:
                         os.waitpid(p.pid, os.WNOHANG)
                 except (psutil.Error, OSError):
                     pass
+
+
+    @staticmethod
+    def _reap_cheaply(spared: set[int]) -> bool:
+        """Reap zombie children one by one as ``waitid`` names them, without a
+        scan of the process table; False when a spared one stands first in
+        line (or there is no ``waitid``): then the caller looks at them all."""
+        if not hasattr(os, "waitid"):
+            return False
+        flags = os.WEXITED | os.WNOHANG | os.WNOWAIT
+        while True:
+            try:
+                found = os.waitid(os.P_ALL, 0, flags)
+            except ChildProcessError:
+                return True
+            except OSError:
+                return False
+            if found is None:
+                return True
+            if found.si_pid in spared:
+                return False
+            try:
+                os.waitpid(found.si_pid, os.WNOHANG)
+            except OSError:
+                return False
 
 
 REAPER = Reaper()
@@ -251,7 +278,7 @@ def call_tree(root: int, began: float | None, live_roots: set[int],
     call runs. One scan of the process table: a submission that forks in a
     loop must not make this slower than the loop itself.
     """
-    reap_zombies(keep=live_roots)  # zombie orphans: reaped, not listed
+    reap_zombies(keep=live_roots)  # zombie orphans: reaped, not listed (a waitid, not a scan)
     me = os.getpid()
     everyone = descendants()
     by_pid = {p.pid: p for p in everyone}
@@ -312,6 +339,23 @@ def leftovers(procs: Iterable[psutil.Process]) -> tuple[ProcInfo, ...]:
                  if i is not None and i.status != ZOMBIE and not is_resource_tracker(i))
 
 
+class IdleMeter:
+    """How many of the machine's cores stood idle since the last look."""
+
+    def __init__(self) -> None:
+        self._last = (time.monotonic(), _idle_seconds())
+
+    def idle_cores(self) -> float:
+        now, idle = time.monotonic(), _idle_seconds()
+        (then, before), self._last = self._last, (now, idle)
+        return (idle - before) / (now - then) if now > then else 0.0
+
+
+def _idle_seconds() -> float:
+    times = psutil.cpu_times()
+    return float(times.idle + getattr(times, "iowait", 0.0))
+
+
 # -- killing ------------------------------------------------------------------
 
 
@@ -327,6 +371,8 @@ def kill_all(procs: Iterable[psutil.Process], root: Killable | None = None,
     me = os.getpid()
     spared = set(keep) | harness_pids() | {me}
     procs = [p for p in procs if p.pid not in spared and (root is None or p.pid != root.pid)]
+    if not procs and (root is None or root.poll() is not None):
+        return  # nothing to do: no scan of the process table either
     everyone: list[psutil.Process] = list(procs)
     if root is not None and root.poll() is None:
         try:

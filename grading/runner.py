@@ -9,6 +9,7 @@ longest time limit first.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -16,7 +17,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -46,23 +47,30 @@ def run(topics: list[Topic], workspace: Path, jobs: int | None = None,
         progress: Progress | None = None, keyword: str | None = None) -> Report:
     """Grade ``topics`` against ``workspace``; results in the topics' order.
 
-    Interrupted (Ctrl-C, or SIGTERM turned into KeyboardInterrupt by the
-    CLI), it kills every topic's test process tree before it re-raises.
+    ``jobs`` topics at once; by default as many as there are cores, and more
+    while the cores stand idle (``Admission``). Interrupted (Ctrl-C, or
+    SIGTERM turned into KeyboardInterrupt by the CLI), it kills every
+    topic's test process tree before it re-raises.
     """
     started = time.monotonic()
     order = sorted(topics, key=lambda t: -t.time_limit)
+    admission = Admission(jobs or default_jobs(), elastic=jobs is None)
     with tempfile.TemporaryDirectory(prefix="kata-grade-") as scratch:
-        pool = ThreadPoolExecutor(max_workers=jobs or default_jobs())
+        pool = ThreadPoolExecutor(max_workers=max(1, min(len(order), admission.ceiling)))
         launcher = TopicLauncher()
+
+        def grade(turn: int, topic: Topic) -> TopicResult:
+            with admission.slot(turn):
+                return run_topic(topic, workspace, Path(scratch), launcher, progress, keyword)
+
         try:
-            futures = {t.name: pool.submit(run_topic, t, workspace, Path(scratch), launcher,
-                                           progress, keyword)
-                       for t in order}
+            futures = {t.name: pool.submit(grade, turn, t) for turn, t in enumerate(order)}
             results = tuple(futures[t.name].result() for t in topics)
             if keyword:
                 # Topics where -k selected nothing are not part of this grade.
                 results = tuple(r for r in results if r.tests or r.broken or r.problem)
         except BaseException:
+            admission.close()
             pool.shutdown(wait=False, cancel_futures=True)
             _stop_everything()
             raise
@@ -70,6 +78,65 @@ def run(topics: list[Topic], workspace: Path, jobs: int | None = None,
             pool.shutdown(wait=True)
             launcher.close()
     return Report(workspace=str(workspace), topics=results, duration=time.monotonic() - started)
+
+
+class Admission:
+    """Which topic may start now: in turn, ``base`` at once, and while the
+    machine's cores stand idle (most topics wait on sleeps and hung calls,
+    not the CPU) one more at a time, up to ``ceiling``.
+
+    A topic is let in beyond ``base`` only after the cores were idle for
+    ``IDLE_LOOKS`` looks in a row, so a short pause between two tests does
+    not let in a crowd; the timing tests keep the CPU they need.
+    """
+
+    #: Cores that must stand idle, and for how many looks ``LOOK`` seconds apart.
+    IDLE_CORES = 0.75
+    IDLE_LOOKS = 3
+    LOOK = 0.2
+
+    def __init__(self, base: int, elastic: bool) -> None:
+        self.base = base
+        self.ceiling = base * 3 if elastic else base
+        self._turn = 0
+        self._running = 0
+        self._idle_looks = 0
+        self._closed = False
+        self._changed = threading.Condition()
+        self._cpu = processes.IdleMeter()
+
+    @contextlib.contextmanager
+    def slot(self, turn: int) -> Iterator[None]:
+        with self._changed:
+            while not self._may_start(turn):
+                self._changed.wait(self.LOOK)
+            self._turn += 1
+            self._running += 1
+            self._idle_looks = 0
+            self._changed.notify_all()
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._running -= 1
+                self._changed.notify_all()
+
+    def close(self) -> None:
+        with self._changed:
+            self._closed = True
+            self._changed.notify_all()
+
+    def _may_start(self, turn: int) -> bool:
+        if self._closed:
+            raise KeyboardInterrupt
+        if turn != self._turn:
+            return False
+        if self._running < self.base:
+            return True
+        if self._running >= self.ceiling:
+            return False
+        self._idle_looks = self._idle_looks + 1 if self._cpu.idle_cores() >= self.IDLE_CORES else 0
+        return self._idle_looks >= self.IDLE_LOOKS
 
 
 #: The topics' test processes now running, by pid; guarded by _LOCK.

@@ -43,6 +43,9 @@ __all__ = ["Call", "Connect", "HangLog", "Opaque", "ProcInfo", "ProcessSnapshot"
 
 #: Bytes of stdout/stderr kept per call; the rest is cut with a marker.
 OUTPUT_CAP = 64 * 1024
+#: Seconds a call may run unless the test says otherwise: every function of
+#: this lesson ends well within a second; the rest is room for a loaded machine.
+DEFAULT_TIMEOUT = 6.0
 #: Seconds ``Running.returned`` sleeps between looks.
 POLL = 0.01
 
@@ -61,7 +64,7 @@ class Sandbox:
     """Student calls for one test: a workspace, a module and a start method."""
 
     def __init__(self, workspace: Path, module: str, start_method: str | None = None,
-                 default_timeout: float = 10.0, hangs: HangLog | None = None,
+                 default_timeout: float = DEFAULT_TIMEOUT, hangs: HangLog | None = None,
                  test: str = "", launcher: Launcher | None = None) -> None:
         self.workspace = Path(workspace).resolve()
         self.module = module
