@@ -52,8 +52,9 @@ def main() -> None:
         for name, launcher in (("cold", ColdLauncher()), ("warm", WarmLauncher())):
             times = measure(launcher, args.calls, workspace)
             rates[name] = len(times) / sum(times)
-            print(f"{name}: {args.calls} calls in {sum(times):.2f} s, median {statistics.median(times) * 1000:.1f} ms"
-                  f" per call, {rates[name]:.0f} calls/s")
+            median = statistics.median(times) * 1000
+            print(f"{name}: {args.calls} calls in {sum(times):.2f} s, median {median:.1f} ms per call, "
+                  f"{rates[name]:.0f} calls/s")
     print(f"warm is {rates['warm'] / rates['cold']:.1f}x faster than cold")
 
 
