@@ -23,7 +23,7 @@ import threading
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, NoReturn, Protocol
 
 import psutil
 
@@ -242,6 +242,26 @@ def open_process(pid: int) -> tuple[psutil.Process | None, float | None]:
         return proc, proc.create_time()
     except psutil.Error:
         return None, None
+
+
+class Gone(psutil.Process):
+    """A process that ended before it could be looked at: no children, not running."""
+
+    def __init__(self, pid: int) -> None:  # no look-up in the process table: it is gone
+        self._gone_pid = pid
+
+    @property
+    def pid(self) -> int:
+        return self._gone_pid
+
+    def children(self, recursive: bool = False) -> list[psutil.Process]:
+        return []
+
+    def is_running(self) -> bool:
+        return False
+
+    def status(self) -> NoReturn:
+        raise psutil.NoSuchProcess(self._gone_pid)
 
 
 def reaped_any_child(pid: int) -> bool | None:
