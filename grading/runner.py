@@ -36,6 +36,16 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 Progress = Callable[[TopicResult], None]
 
 
+def scratch_base() -> str | None:
+    """Where the grade's scratch goes: the system's temporary folder, unless its
+    path is long (macOS: /var/folders/…/T/), then /tmp, so that socket paths
+    inside it stay short."""
+    base = tempfile.gettempdir()
+    if len(base) > 40 and os.name == "posix" and os.path.isdir("/tmp"):
+        return "/tmp"
+    return None
+
+
 def default_jobs() -> int:
     try:
         return max(1, len(os.sched_getaffinity(0)))
@@ -55,7 +65,7 @@ def run(topics: list[Topic], workspace: Path, jobs: int | None = None,
     started = time.monotonic()
     order = sorted(topics, key=lambda t: -t.time_limit)
     admission = Admission(jobs or default_jobs(), elastic=jobs is None)
-    with tempfile.TemporaryDirectory(prefix="kata-grade-") as scratch:
+    with tempfile.TemporaryDirectory(prefix="kg-", dir=scratch_base()) as scratch:
         pool = ThreadPoolExecutor(max_workers=max(1, min(len(order), admission.ceiling)))
         launcher = TopicLauncher()
 
@@ -157,7 +167,7 @@ def pytest_args(topic: Topic, workspace: Path, folder: Path, report_fd: int,
         # plugin costs more start-up time than a topic's tests.
         "-p", "pytest_timeout", "-p", "grading.plugin",
         "--workspace", str(workspace), "--grading-report-fd", str(report_fd),
-        "--basetemp", str(folder / "basetemp"),
+        "--basetemp", str(folder / "b"),
         "--timeout", f"{topic.test_timeout:g}", "--timeout-method", "signal",
     ]
     if keyword:
@@ -194,8 +204,10 @@ class TopicLauncher:
 
 def run_topic(topic: Topic, workspace: Path, scratch: Path, launcher: TopicLauncher,
               progress: Progress | None = None, keyword: str | None = None) -> TopicResult:
-    folder = scratch / topic.name
-    (folder / "tmp").mkdir(parents=True)
+    # Short names all the way down: a socket path (multiprocessing.Manager
+    # puts one in TMPDIR) may not exceed 104 bytes on macOS, 108 on Linux.
+    folder = Path(tempfile.mkdtemp(prefix=f"{topic.name[:4]}-", dir=scratch))
+    (folder / "t").mkdir()
     log_path = folder / "pytest.log"
     # The test process reports through a pipe it inherits, not a file named
     # on its command line, which any process could read and write to.
@@ -204,7 +216,7 @@ def run_topic(topic: Topic, workspace: Path, scratch: Path, launcher: TopicLaunc
     started = time.monotonic()
     with open(log_path, "wb") as log:
         try:
-            proc = launcher.start(args, folder / "tmp", log.fileno(), write_end)
+            proc = launcher.start(args, folder / "t", log.fileno(), write_end)
         finally:
             os.close(write_end)
         chunks: list[bytes] = []

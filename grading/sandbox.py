@@ -58,7 +58,7 @@ class Sandbox:
         self.hangs = HangLog() if hangs is None else hangs
         self.test = test
         self.launcher = launcher or default_launcher()
-        self._root = Path(tempfile.mkdtemp(prefix="kata-sandbox-"))
+        self._root = Path(tempfile.mkdtemp(prefix="s-"))  # short: see runner.scratch_base
         self._count = 0
         self._live: dict[int, Running] = {}
         # Processes this process had before: not ours to kill.
@@ -153,8 +153,8 @@ class Sandbox:
                 driver: str | Path | None, report: Sequence[str], get: bool,
                 label: str | None = None) -> Running:
         self._count += 1
-        folder = self._root / f"call{self._count}"
-        cwd = folder / "cwd"
+        folder = self._root / f"c{self._count}"
+        cwd = folder / "w"
         cwd.mkdir(parents=True)
         request = {
             "workspace": str(self.workspace),
