@@ -30,7 +30,8 @@ import pytest
 
 from . import messages as msg
 from .call import Call
-from .errors import StudentCrashed, StudentProblem, StudentTimedOut
+from .errors import NotObservable, StudentCrashed, StudentProblem, StudentTimedOut
+from .host import FORK, HOST, WHY
 from .i18n import Text, plain
 from .processes import become_subreaper, is_resource_tracker
 from .results import Status
@@ -41,8 +42,9 @@ HELP_REPORT = "append one JSON line per test outcome to this file"
 HELP_REPORT_FD = "write the JSON lines to this inherited file descriptor (a pipe) instead"
 IMPORT_LIMIT = 8.0
 
-#: Start methods the tests run under: both where the platform has both.
-START_METHODS = [m for m in ("fork", "spawn") if m in multiprocessing.get_all_start_methods()]
+#: Start methods the tests run under: both, everywhere; an item this host
+#: cannot run is skipped with its reason (see ``start_method``), never dropped.
+START_METHODS = list(HOST.start_methods)
 
 workspace_key = pytest.StashKey[Path]()
 report_key = pytest.StashKey["Path | int | None"]()
@@ -125,7 +127,10 @@ def _emit(config: pytest.Config, record: dict[str, Any]) -> None:
 @pytest.fixture(params=START_METHODS)
 def start_method(request: pytest.FixtureRequest) -> str:
     """The multiprocessing start method the student's code runs under."""
-    return str(request.param)
+    method = str(request.param)
+    if method not in multiprocessing.get_all_start_methods():
+        raise NotObservable(WHY[FORK])
+    return method
 
 
 @pytest.fixture
@@ -213,7 +218,8 @@ def pytest_runtest_makereport(item: pytest.Item,
     if verdict.outcome is Status.PASSED and not report.passed and call.excinfo is not None:
         item.stash[verdict_key] = judge(call.excinfo.value, item)
     elif verdict.outcome is Status.PASSED and report.skipped:
-        item.stash[verdict_key] = Verdict(Status.ERROR, plain(str(report.longrepr)))
+        # pytest.skip() in a hidden test: this host cannot observe it (say why).
+        item.stash[verdict_key] = Verdict(Status.SKIPPED, _skip_reason(report))
     if report.when == "teardown":
         final = item.stash[verdict_key]
         _emit(item.config, {
@@ -222,6 +228,12 @@ def pytest_runtest_makereport(item: pytest.Item,
                                                            "zh": final.message.zh},
         })
     return report
+
+
+def _skip_reason(report: pytest.TestReport) -> Text:
+    longrepr = report.longrepr
+    reason = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
+    return plain(reason.removeprefix("Skipped: "))
 
 
 def judge(exc: BaseException, item: pytest.Item) -> Verdict:

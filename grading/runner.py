@@ -25,6 +25,7 @@ from typing import Any
 from . import messages as msg
 from . import processes
 from .catalog import Topic
+from .host import HOST
 from .i18n import Text, plain
 from .processes import Killable, kill_all, kill_tree, release_root, start_root
 from .results import Report, Status, TestResult, TopicResult
@@ -87,7 +88,8 @@ def run(topics: list[Topic], workspace: Path, jobs: int | None = None,
         finally:
             pool.shutdown(wait=True)
             launcher.close()
-    return Report(workspace=str(workspace), topics=results, duration=time.monotonic() - started)
+    return Report(workspace=str(workspace), topics=results, duration=time.monotonic() - started,
+                  tier=HOST.tier, enforced=HOST.enforced)
 
 
 class Admission:
@@ -168,7 +170,7 @@ def pytest_args(topic: Topic, workspace: Path, folder: Path, report_fd: int,
         "-p", "pytest_timeout", "-p", "grading.plugin",
         "--workspace", str(workspace), "--grading-report-fd", str(report_fd),
         "--basetemp", str(folder / "b"),
-        "--timeout", f"{topic.test_timeout:g}", "--timeout-method", "signal",
+        "--timeout", f"{topic.test_timeout:g}", "--timeout-method", HOST.timeout_method,
     ]
     if keyword:
         args += ["-k", keyword]
