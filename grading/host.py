@@ -25,8 +25,10 @@ import multiprocessing
 import os
 import signal
 import socket
+import subprocess
 import sys
 from dataclasses import dataclass, field
+from typing import Any
 
 from .i18n import Text
 
@@ -79,6 +81,18 @@ class Host:
         return hasattr(os, "fork") and hasattr(socket, "send_fds")
 
     @property
+    def inherits_fds(self) -> bool:
+        """Whether a child can inherit a descriptor by number (``pass_fds``)."""
+        return self.tier != "windows"
+
+    @property
+    def new_group(self) -> dict[str, Any]:
+        """``Popen`` arguments that put a child in a process group of its own."""
+        if self.tier == "windows":
+            return {"creationflags": getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0)}
+        return {"start_new_session": True}
+
+    @property
     def timeout_method(self) -> str:
         """How pytest-timeout stops a test: a signal where there is SIGALRM."""
         return "signal" if hasattr(signal, "SIGALRM") else "thread"
@@ -94,29 +108,43 @@ class Host:
         return sys.executable
 
 
+#: What each tier can observe at best; a capability the interpreter lacks is dropped too.
+TIER_CAPABILITIES = {
+    "linux-root": frozenset({FORK, ZOMBIES, ADOPTION, REAPED_CHILDREN, SIGNALS}),
+    "linux-user": frozenset({FORK, ZOMBIES, ADOPTION, REAPED_CHILDREN, SIGNALS}),
+    "macos": frozenset({FORK, ZOMBIES, SIGNALS}),
+    "windows": frozenset(),
+}
+ENFORCED = {
+    "linux-root": ("process group per call", "subreaper: no orphan escapes", "file size and core rlimits"),
+    "linux-user": ("process group per call", "subreaper: no orphan escapes", "file size and core rlimits"),
+    "macos": ("process group per call", "file size and core rlimits"),
+    "windows": ("process tree per call (psutil)",),
+}
+#: Names the tier instead of the running system: only for the self-tests that
+#: grade on Linux as if on another system (selftests/platforms/), which also
+#: take away what that system lacks.
+SIMULATED_ENV = "GRADING_HOST"
+
+
 def detect() -> Host:
-    """This machine's host, from what the running interpreter offers."""
-    methods = multiprocessing.get_all_start_methods()
-    caps: set[str] = set()
-    if "fork" in methods:
-        caps.add(FORK)
-    if sys.platform.startswith("linux"):
-        caps |= {ZOMBIES, ADOPTION, REAPED_CHILDREN, SIGNALS}
-        root = hasattr(os, "geteuid") and os.geteuid() == 0
-        tier = "linux-root" if root else "linux-user"
-        enforced = ("process group per call", "subreaper: no orphan escapes", "file size and core rlimits")
-    elif sys.platform == "darwin":
-        caps |= {ZOMBIES, SIGNALS}
-        tier = "macos"
-        enforced = ("process group per call", "file size and core rlimits")
-    else:
-        tier = "windows"
-        enforced = ("process tree per call (psutil)",)
+    """This machine's host, from the system and what the running interpreter offers."""
+    tier = os.environ.get(SIMULATED_ENV, "")
+    if tier not in TIER_CAPABILITIES:
+        if sys.platform.startswith("linux"):
+            tier = "linux-root" if hasattr(os, "geteuid") and os.geteuid() == 0 else "linux-user"
+        elif sys.platform == "darwin":
+            tier = "macos"
+        else:
+            tier = "windows"
+    caps = set(TIER_CAPABILITIES[tier])
+    if "fork" not in multiprocessing.get_all_start_methods():
+        caps.discard(FORK)
     if not hasattr(os, "WNOHANG"):
         caps.discard(ZOMBIES)
     if not hasattr(signal, "SIGKILL"):
         caps.discard(SIGNALS)
-    return Host(tier=tier, capabilities=frozenset(caps), enforced=enforced)
+    return Host(tier=tier, capabilities=frozenset(caps), enforced=ENFORCED[tier])
 
 
 HOST = detect()

@@ -21,8 +21,10 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import sys
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +32,7 @@ import pytest
 
 from . import messages as msg
 from .call import Call
+from .channel import connect
 from .errors import NotObservable, StudentCrashed, StudentProblem, StudentTimedOut
 from .host import FORK, HOST, WHY
 from .i18n import Text, plain
@@ -40,6 +43,8 @@ from .sandbox import HangLog, Sandbox
 HELP_WORKSPACE = "folder holding the modules to grade (default: exercises/ beside tests/)"
 HELP_REPORT = "append one JSON line per test outcome to this file"
 HELP_REPORT_FD = "write the JSON lines to this inherited file descriptor (a pipe) instead"
+HELP_REPORT_CONNECT = ("send the JSON lines to the runner listening at HOST:PORT instead; "
+                       "its key is the first line of standard input")
 IMPORT_LIMIT = 8.0
 
 #: Start methods the tests run under: both, everywhere; an item this host
@@ -47,7 +52,7 @@ IMPORT_LIMIT = 8.0
 START_METHODS = list(HOST.start_methods)
 
 workspace_key = pytest.StashKey[Path]()
-report_key = pytest.StashKey["Path | int | None"]()
+report_key = pytest.StashKey["Path | int | Connection | None"]()
 imports_key = pytest.StashKey[dict[str, "StudentProblem | None"]]()
 hangs_key = pytest.StashKey[HangLog]()
 verdict_key = pytest.StashKey["Verdict"]()
@@ -66,6 +71,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--workspace", default=None, help=HELP_WORKSPACE)
     group.addoption("--grading-report", default=None, help=HELP_REPORT)
     group.addoption("--grading-report-fd", type=int, default=None, help=HELP_REPORT_FD)
+    group.addoption("--grading-report-connect", default=None, help=HELP_REPORT_CONNECT)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -77,7 +83,13 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[workspace_key] = Path(workspace).resolve()
     report = config.getoption("--grading-report")
     fd = config.getoption("--grading-report-fd")
-    config.stash[report_key] = fd if fd is not None else Path(report) if report else None
+    address = config.getoption("--grading-report-connect")
+    target: Path | int | Connection | None = Path(report) if report else None
+    if fd is not None:
+        target = fd
+    elif address:
+        target = connect(address)
+    config.stash[report_key] = target
     config.stash[imports_key] = {}
     config.stash[hangs_key] = HangLog()
     become_subreaper()
@@ -116,6 +128,8 @@ def _emit(config: pytest.Config, record: dict[str, Any]) -> None:
         view = memoryview(data)
         while view:
             view = view[os.write(target, view):]
+    elif isinstance(target, Connection):
+        target.send_bytes(data)
     else:
         with open(target, "ab") as out:
             out.write(data)

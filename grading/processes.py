@@ -18,7 +18,6 @@ from __future__ import annotations
 import ctypes
 import os
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterable, Sequence
@@ -26,6 +25,8 @@ from dataclasses import dataclass
 from typing import Any, NoReturn, Protocol
 
 import psutil
+
+from .host import ADOPTION, HOST, REAPED_CHILDREN
 
 #: Seconds a killed process gets between SIGTERM and SIGKILL.
 KILL_GRACE = 0.3
@@ -79,7 +80,7 @@ class Reaper:
 
     def become_subreaper(self) -> bool:
         """False where the OS has no such thing."""
-        if not sys.platform.startswith("linux"):
+        if not HOST.observes(ADOPTION):
             return False
         try:
             libc = ctypes.CDLL(None, use_errno=True)
@@ -270,6 +271,8 @@ def reaped_any_child(pid: int) -> bool | None:
     (``cminflt``, field 12 of ``/proc/<pid>/stat``), zero until a first child
     is reaped. ``None`` where the platform cannot tell, or once ``pid`` is gone.
     """
+    if not HOST.observes(REAPED_CHILDREN):
+        return None
     try:
         with open(f"/proc/{pid}/stat", "rb") as stat:
             fields = stat.read().rsplit(b")", 1)[1].split()

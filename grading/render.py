@@ -99,6 +99,8 @@ def _print_topic_problems(console: Console, topic: TopicResult, lang: Lang) -> N
                 f"{pick_title(title, lang)}  [{names}, {outcome.value}{cost}]"))
         if message:
             console.print(RichText(_indent(message, 5)), soft_wrap=True)
+    if all(t.outcome is Status.SKIPPED for t in bad) and topic.problem is None:
+        return  # nothing to fix here: no hints
     for hint in topic.hints:
         console.print(RichText(_indent(_say(HINT.format(hint=hint), lang), 3), style="cyan"))
 

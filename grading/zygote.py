@@ -86,7 +86,7 @@ class ColdLauncher:
         return processes.start_root(
             [HOST.call_executable, *CHILD_FLAGS, str(CHILD_SCRIPT), str(request_path)],
             cwd=spec.cwd, stdin=spec.stdin, stdout=spec.stdout, stderr=spec.stderr,
-            start_new_session=True, env=child_environment())
+            env=child_environment(), **HOST.new_group)
 
 
 class WarmHandle:
