@@ -21,11 +21,18 @@ from __future__ import annotations
 import os
 import secrets
 import threading
-from multiprocessing.connection import Connection, Listener
-from typing import IO, Protocol
+from multiprocessing.connection import Listener
+from typing import IO, Protocol, runtime_checkable
 
 #: Seconds the runner waits for a test process to connect (socket channel).
 CONNECT_TIMEOUT = 60.0
+
+
+@runtime_checkable
+class Sender(Protocol):
+    """The test process's end of a socket channel."""
+
+    def send_bytes(self, buf: bytes) -> None: ...
 
 
 class Channel(Protocol):
@@ -125,7 +132,7 @@ def read_key(stream: IO[str]) -> None:
     _KEY.append(stream.readline().strip())
 
 
-def connect(address: str) -> Connection:
+def connect(address: str) -> Sender:
     """The test process's end of a ``SocketChannel``."""
     from multiprocessing.connection import Client
 

@@ -23,7 +23,6 @@ import multiprocessing
 import os
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass
-from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +30,7 @@ import pytest
 
 from . import messages as msg
 from .call import Call
-from .channel import connect
+from .channel import Sender, connect
 from .errors import NotObservable, StudentCrashed, StudentProblem, StudentTimedOut
 from .host import FORK, HOST, WHY
 from .i18n import Text, plain
@@ -51,7 +50,7 @@ IMPORT_LIMIT = 8.0
 START_METHODS = list(HOST.start_methods)
 
 workspace_key = pytest.StashKey[Path]()
-report_key = pytest.StashKey["Path | int | Connection | None"]()
+report_key = pytest.StashKey["Path | int | Sender | None"]()
 imports_key = pytest.StashKey[dict[str, "StudentProblem | None"]]()
 hangs_key = pytest.StashKey[HangLog]()
 verdict_key = pytest.StashKey["Verdict"]()
@@ -83,7 +82,7 @@ def pytest_configure(config: pytest.Config) -> None:
     report = config.getoption("--grading-report")
     fd = config.getoption("--grading-report-fd")
     address = config.getoption("--grading-report-connect")
-    target: Path | int | Connection | None = Path(report) if report else None
+    target: Path | int | Sender | None = Path(report) if report else None
     if fd is not None:
         target = fd
     elif address:
@@ -127,7 +126,7 @@ def _emit(config: pytest.Config, record: dict[str, Any]) -> None:
         view = memoryview(data)
         while view:
             view = view[os.write(target, view):]
-    elif isinstance(target, Connection):
+    elif isinstance(target, Sender):
         target.send_bytes(data)
     else:
         with open(target, "ab") as out:

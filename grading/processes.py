@@ -18,6 +18,7 @@ from __future__ import annotations
 import ctypes
 import os
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterable, Sequence
@@ -100,6 +101,8 @@ class Reaper:
 
     def reap(self, keep: Iterable[int] = ()) -> None:
         """Reap exited children, but never a root, nor those in ``keep``."""
+        if sys.platform == "win32":  # no zombies there: nothing to reap
+            return
         with self.lock:  # no root can be started between the look and the reaping
             spared = set(keep) | self.roots
             if self._reap_cheaply(spared):
@@ -123,7 +126,7 @@ class Reaper:
         """Reap zombie children one by one as ``waitid`` names them, without a
         scan of the process table; False when a spared one stands first in
         line (or there is no ``waitid``): then the caller looks at them all."""
-        if not hasattr(os, "waitid"):
+        if sys.platform == "win32" or not hasattr(os, "waitid"):
             return False
         flags = os.WEXITED | os.WNOHANG | os.WNOWAIT
         while True:
@@ -282,6 +285,8 @@ def reaped_any_child(pid: int) -> bool | None:
 
 
 def pgid(pid: int) -> int | None:
+    if sys.platform == "win32":  # no process groups of that kind there
+        return None
     try:
         return os.getpgid(pid)
     except (OSError, AttributeError):

@@ -49,10 +49,9 @@ def scratch_base() -> str | None:
 
 
 def default_jobs() -> int:
-    try:
+    if sys.platform == "linux":  # the cores this process may use (a container's share)
         return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:
-        return max(1, os.cpu_count() or 1)
+    return max(1, os.cpu_count() or 1)
 
 
 def run(topics: list[Topic], workspace: Path, jobs: int | None = None,

@@ -30,6 +30,7 @@ import queue
 import signal
 import socket
 import subprocess
+import sys
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -110,6 +111,8 @@ class WarmHandle:
         return self.returncode
 
     def kill(self) -> None:
+        if sys.platform == "win32":
+            raise OSError("the warm path needs fork")
         if self.poll() is None:
             try:
                 os.kill(self.pid, signal.SIGKILL)
@@ -144,6 +147,8 @@ class WarmLauncher:
         """Have the helper fork a child for ``request``, with ``fds`` as its
         descriptors 0, 1, 2, 3, …; ``request["cwd"]`` and
         ``request["environment"]`` (a dict) are applied in the child."""
+        if sys.platform == "win32":
+            raise OSError("the warm path needs fork")
         message = json.dumps(dict(request)).encode("utf-8")
         with self._lock:
             for attempt in (1, 2):
@@ -175,6 +180,8 @@ class WarmLauncher:
             self._stop_helper()
 
     def _ensure(self) -> socket.socket:
+        if sys.platform == "win32":
+            raise OSError("the warm path needs fork")
         if self._helper is not None and self._helper.poll() is None and self._sock is not None:
             return self._sock
         self._stop_helper()
