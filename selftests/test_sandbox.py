@@ -77,8 +77,11 @@ def box(tmp_path: Path):  # type: ignore[no-untyped-def]
 
 
 def test_values_cross_both_ways(box: Sandbox) -> None:
-    result = box.call("echo", 1, "二", (2.5, None), [b"\x00\xff"], {"k": True}, key=(1,))
-    assert result.unwrap() == ((1, "二", (2.5, None), [b"\x00\xff"], {"k": True}), {"key": (1,)})
+    # The student's keyword arguments go in kwargs=, even one named like a harness option.
+    result = box.call("echo", 1, "二", (2.5, None), [b"\x00\xff"], {"k": True},
+                      kwargs={"key": (1,), "timeout": 3})
+    assert result.unwrap() == ((1, "二", (2.5, None), [b"\x00\xff"], {"k": True}),
+                               {"key": (1,), "timeout": 3})
     assert result.exit_code == 0 and result.pid != os.getpid()
 
 
