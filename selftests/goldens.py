@@ -45,12 +45,13 @@ def describe(graded: Graded, workspace: Path, header: str) -> str:
     if graded.stderr.strip():
         lines += ["stderr:", *_block(graded.stderr)]
     for topic in graded.data["topics"]:
-        lines += ["", f"== {topic['name']}  {topic['score']:g}/{topic['max_score']:g}  {topic['title']}"]
+        lines += ["", f"== {topic['name']}  {topic['score']:g}/{topic['max_score']:g}  "
+                      f"{_title(topic['title'])}"]
         if topic.get("problem"):
             lines += ["problem:", *_block(_said(topic["problem"]))]
         for test in topic["tests"]:
             lines.append(f"[{test['outcome']}] {test['name']}  "
-                         f"{test['points']:g}/{test['max_points']:g}  {test['title']}")
+                         f"{test['points']:g}/{test['max_points']:g}  {_title(test['title'])}")
             lines += _block(_said(test["message"]))
     return normalise("\n".join(lines) + "\n", workspace)
 
@@ -60,6 +61,13 @@ def _said(message: Any) -> str:
     if isinstance(message, dict):
         return "\n".join(str(message[lang]) for lang in ("zh", "en") if message.get(lang))
     return str(message or "")
+
+
+def _title(title: Any) -> str:
+    """A title as the report carries it: "中文 / English", or one per language."""
+    if isinstance(title, dict):
+        return " / ".join(dict.fromkeys(str(title[lang]) for lang in ("zh", "en") if title.get(lang)))
+    return str(title)
 
 
 def _block(text: str) -> list[str]:
@@ -74,7 +82,7 @@ def compare(golden: Path, got: str, update: bool) -> None:
     if update:
         golden.write_text(got, encoding="utf-8")
         return
-    shown = golden.relative_to(ROOT)
+    shown = golden.relative_to(ROOT) if golden.is_relative_to(ROOT) else golden
     diff = "".join(difflib.unified_diff(want.splitlines(True), got.splitlines(True),
                                         f"{shown} (golden)", f"{shown} (now)"))
     pytest.fail(f"what the grader says changed ({'missing golden' if not want else 'diff below'}); "

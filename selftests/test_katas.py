@@ -64,3 +64,24 @@ def _survivors(pids: list[int], started: float, ended: float) -> list[tuple[int,
         except psutil.NoSuchProcess:
             continue
     return alive
+
+
+def test_normalise_drops_what_varies_and_keeps_what_is_said(tmp_path: Path) -> None:
+    workspace = tmp_path / "workspace"
+    said = (f'File "{workspace}/toy.py", line 3; called in pid 4242, took 0.23 s / 1.5 秒; '
+            "stopped after 4 s; read /etc/x/y.txt; fork/spawn; 中文 / English")
+    assert goldens.normalise(said, workspace) == (
+        'File "<workspace>/toy.py", line 3; called in pid <pid>, took <t> s / <t> 秒; '
+        "stopped after 4 s; read <path>; fork/spawn; 中文 / English")
+
+
+def test_a_changed_golden_fails_with_a_unified_diff(tmp_path: Path) -> None:
+    golden = tmp_path / "golden.txt"
+    golden.write_text("exit status 1\n[failed] test_a\n    | must not wait\n", encoding="utf-8")
+    with pytest.raises(pytest.fail.Exception) as failed:
+        goldens.compare(golden, "exit status 1\n[failed] test_a\n    | should not wait\n", update=False)
+    said = str(failed.value)
+    assert "-    | must not wait\n+    | should not wait" in said
+    assert goldens.REGENERATE in said
+    goldens.compare(golden, "new\n", update=True)
+    assert golden.read_text(encoding="utf-8") == "new\n"
