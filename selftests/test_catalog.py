@@ -123,7 +123,7 @@ def test_cli_prints_the_error_then_the_tip(tmp_path: Path) -> None:
     assert "--tests DIR" in lines[1]
 
 
-def test_cli_lists_the_topics_of_another_make_tests_folder() -> None:
+def test_cli_lists_the_topics_of_another_tests_folder() -> None:
     proc = subprocess.run([sys.executable, "grader.py", "--tests", str(ENGINE_TESTS), "--list",
                            "--lang", "en"], cwd=ROOT, capture_output=True, text=True, timeout=60,
                           stdin=subprocess.DEVNULL)
