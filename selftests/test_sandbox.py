@@ -12,7 +12,7 @@ import pytest
 
 from grading.errors import NotWritten, StudentCrashed, StudentTimedOut
 from grading.sandbox import Connect, Opaque, ProcessSnapshot, Sandbox, become_subreaper
-from grading.zygote import ColdLauncher, WarmLauncher
+from grading.zygote import ColdLauncher, Launcher, WarmLauncher
 
 MODULE = '''
 import multiprocessing, os, socket, sys, time
@@ -69,7 +69,7 @@ money = 100
 
 
 #: Both launchers: a fork of the warm helper, and a fresh interpreter per call.
-LAUNCHERS = {"warm": WarmLauncher(), "cold": ColdLauncher()}
+LAUNCHERS: dict[str, Launcher] = {"warm": WarmLauncher(), "cold": ColdLauncher()}
 
 
 @pytest.fixture(params=sorted(LAUNCHERS))
