@@ -31,6 +31,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="grade only these topics (default: all; --list shows them)")
     parser.add_argument("--workspace", type=_existing_folder, default=PROJECT_ROOT / "exercises",
                         help="folder holding the modules to grade (default: exercises/)")
+    parser.add_argument("--tests", type=Path, default=PROJECT_ROOT / "tests", metavar="DIR",
+                        help="folder holding topics.toml and the hidden tests test_<topic>.py "
+                             "(default: tests/ beside grader.py)")
     parser.add_argument("--json", type=Path, metavar="FILE", help="also write the result as JSON")
     parser.add_argument("--junit", type=Path, metavar="FILE", help="also write JUnit XML (for CI)")
     parser.add_argument("--lang", choices=LANGS, default=None,
@@ -94,7 +97,7 @@ def _main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     lang: Lang = args.lang or default_lang()
     try:
-        topics = catalog.load(PROJECT_ROOT / "tests")
+        topics = catalog.load(args.tests)
         if args.list:
             for topic in topics:
                 print(f"{topic.name:<20} {topic.points:>4g}  {render._title(topic.title, lang)}")

@@ -1,19 +1,42 @@
-"""Shared helpers: run the real grader in a child process and read its JSON."""
+"""Shared helpers: run the real grader in a child process and read its JSON; build a kata."""
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from . import patching
+
 ROOT = Path(__file__).resolve().parent.parent
 SELFTESTS = Path(__file__).resolve().parent
+#: The engine's own fixture topics (``grader.py --tests ENGINE_TESTS``) and their solutions.
+ENGINE_TESTS = SELFTESTS / "engine" / "tests"
+ENGINE_SOLUTIONS = SELFTESTS / "engine" / "solutions"
+KATAS = SELFTESTS / "katas"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-goldens", action="store_true", default=False,
+                     help="rewrite the katas' golden files from what the grader says now")
+
+
+#: Whether the test being set up is marked slow; set before its fixtures run.
+_running_slow = False
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    global _running_slow
+    _running_slow = item.get_closest_marker("slow") is not None
 
 
 @dataclass
@@ -33,7 +56,13 @@ class Graded:
 
 def grade(*args: str | Path, tmp_path: Path, env: dict[str, str] | None = None,
           timeout: float = 400) -> Graded:
-    """``python grader.py ARGS --json FILE`` in a child; its exit status, output and JSON."""
+    """``python grader.py ARGS --json FILE`` in a child; its exit status, output and JSON.
+
+    A grade of the lesson's own topics (no ``--tests``) takes tens of seconds:
+    only a test marked ``slow`` may ask for one, so ``-m "not slow"`` stays quick."""
+    if "--tests" not in map(str, args) and not _running_slow:
+        raise AssertionError("this test grades the lesson's topics: mark it @pytest.mark.slow, or "
+                             "grade the engine's fixture topics (--tests ENGINE_TESTS)")
     out = tmp_path / f"grade-{os.getpid()}-{len(list(tmp_path.iterdir()))}.json"
     full_env = {**os.environ, "GRADER_LANG": "en", "NO_COLOR": "1", **(env or {})}
     proc = subprocess.run(
@@ -49,3 +78,55 @@ def grader(tmp_path: Path):  # type: ignore[no-untyped-def]
     def run(*args: str | Path, env: dict[str, str] | None = None) -> Graded:
         return grade(*args, tmp_path=tmp_path, env=env)
     return run
+
+
+@dataclass(frozen=True)
+class Kata:
+    """A fixture submission: ``katas/<name>/kata.toml`` says what it is and how
+    its workspace is made; ``golden.txt`` beside it is what grading it says."""
+
+    folder: Path
+    about: str
+    topics: list[str]
+    #: module name -> "solution" (the engine's fixture solution as it is), a
+    #: ``.patch`` against it, or a ``.py`` of the kata's own.
+    modules: dict[str, str]
+    #: How many processes the kata notes in $KATA_PID_DIR at least (each must be gone after).
+    noted_pids: int = 0
+
+    @property
+    def name(self) -> str:
+        return self.folder.name
+
+    @property
+    def golden(self) -> Path:
+        return self.folder / "golden.txt"
+
+    @classmethod
+    def load(cls, folder: Path) -> Kata:
+        text = (folder / "kata.toml").read_text(encoding="utf-8")
+        data = tomllib.loads(text)
+        about = text.splitlines()[0].lstrip("# ") if text.startswith("#") else ""
+        return cls(folder, about, list(data["topics"]), dict(data.get("workspace", {})),
+                   int(data.get("noted_pids", 0)))
+
+    def build(self, into: Path) -> Path:
+        """Make the kata's workspace (a folder named ``workspace``) under ``into``."""
+        workspace = into / "workspace"
+        workspace.mkdir(parents=True)
+        for module, source in self.modules.items():
+            target = workspace / f"{module}.py"
+            solution = ENGINE_SOLUTIONS / f"{module}.py"
+            if source == "solution":
+                shutil.copy(solution, target)
+            elif source.endswith(".patch"):
+                patch = (self.folder / source).read_text(encoding="utf-8")
+                target.write_text(patching.apply(solution.read_text(encoding="utf-8"), patch),
+                                  encoding="utf-8")
+            else:
+                shutil.copy(self.folder / source, target)
+        return workspace
+
+
+def all_katas() -> list[Kata]:
+    return [Kata.load(p.parent) for p in sorted(KATAS.glob("*/kata.toml"))]

@@ -1,4 +1,9 @@
-"""The lesson's content checks: every topic complete, stubs unsolved, solutions perfect."""
+"""The lesson's content checks: every topic complete, stubs unsolved, solutions perfect.
+
+Every test that needs a grade of the lesson's topics is marked ``slow``: the
+solutions and the stubs are each graded once, by module-scoped fixtures that
+only run when a slow test asks for them.
+"""
 
 from __future__ import annotations
 
@@ -90,6 +95,7 @@ def test_untouched_stubs_score_zero_and_say_what_to_do(stubs: Graded) -> None:
             assert len(test["message"]) > 20, (topic["name"], test)
 
 
+@pytest.mark.slow
 def test_json_has_the_contract_shape(solutions: Graded) -> None:
     data = solutions.data
     assert data is not None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -54,11 +55,13 @@ def test_methods(start_method):
 
 
 def run(pytester: pytest.Pytester, tmp_path: Path,
-        monkeypatch: pytest.MonkeyPatch) -> dict[str, dict[str, object]]:
+        monkeypatch: pytest.MonkeyPatch) -> dict[str, dict[str, Any]]:
     pytester.makepyfile(test_demo=TESTS)
     monkeypatch.setenv("PYTHONPATH", str(ROOT))
+    monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")  # as the runner starts it
     report = tmp_path / "report.jsonl"
-    pytester.runpytest_subprocess("-p", "grading.plugin", "--grading-report", str(report),
+    pytester.runpytest_subprocess("-p", "pytest_timeout", "-p", "grading.plugin",
+                                  "--grading-report", str(report),
                                   "--workspace", str(tmp_path), "--timeout-method", "signal")
     records = [json.loads(line) for line in report.read_text(encoding="utf-8").splitlines()]
     assert sum(r["event"] == "collected" for r in records) == 9
