@@ -55,7 +55,7 @@ class Graded:
 
 
 def grade(*args: str | Path, tmp_path: Path, env: dict[str, str] | None = None,
-          timeout: float = 400) -> Graded:
+          timeout: float = 400, python: str = sys.executable) -> Graded:
     """``python grader.py ARGS --json FILE`` in a child; its exit status, output and JSON.
 
     A grade of the lesson's own topics (no ``--tests``) takes tens of seconds:
@@ -66,7 +66,7 @@ def grade(*args: str | Path, tmp_path: Path, env: dict[str, str] | None = None,
     out = tmp_path / f"grade-{os.getpid()}-{len(list(tmp_path.iterdir()))}.json"
     full_env = {**os.environ, "GRADER_LANG": "en", "NO_COLOR": "1", **(env or {})}
     proc = subprocess.run(
-        [sys.executable, str(ROOT / "grader.py"), *map(str, args), "--quiet", "--json", str(out)],
+        [python, str(ROOT / "grader.py"), *map(str, args), "--quiet", "--json", str(out)],
         cwd=ROOT, capture_output=True, text=True, env=full_env, timeout=timeout,
         stdin=subprocess.DEVNULL)
     data = json.loads(out.read_text(encoding="utf-8")) if out.exists() else None
