@@ -79,6 +79,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
 
 
+def _speak_utf8(stream: object) -> None:
+    """Chinese and ✓✗ whatever the console or redirect: a stream whose encoding
+    cannot write them (cp936, cp1252 when redirected on Windows) writes UTF-8."""
+    encoding = getattr(stream, "encoding", None) or "ascii"
+    try:
+        "✓✗⏱中文".encode(encoding)
+    except (UnicodeEncodeError, LookupError):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(encoding="utf-8", errors="replace")
+
+
 def _save_traceback() -> str:
     """The traceback, in a file for whoever reports the bug (the screen gets one line)."""
     import tempfile
@@ -93,6 +105,8 @@ def _save_traceback() -> str:
 
 
 def _main(argv: Sequence[str] | None = None) -> int:
+    for stream in (sys.stdout, sys.stderr):
+        _speak_utf8(stream)
     parser = build_parser()
     args = parser.parse_args(argv)
     lang: Lang = args.lang or default_lang()

@@ -101,3 +101,12 @@ def test_an_unexpected_error_is_one_error_line_and_exit_2(monkeypatch: pytest.Mo
     assert cli.main(["concepts", "--lang", "en", "--quiet"]) == 2
     lines = capsys.readouterr().err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("ERROR The grader itself failed (RuntimeError: a bug")
+
+
+def test_the_report_survives_a_narrow_console_encoding(tmp_path: Path) -> None:
+    """Redirected on Windows, stdout is cp1252 or cp936: the report comes out in UTF-8."""
+    proc = subprocess.run([sys.executable, str(ROOT / "grader.py"), "--list", "--lang", "zh"],
+                          cwd=ROOT, capture_output=True, env={**os.environ, "PYTHONIOENCODING": "cp1252"},
+                          timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert "多道技术" in proc.stdout.decode("utf-8")
