@@ -49,7 +49,7 @@ def scratch_base() -> str | None:
 
 
 def default_jobs() -> int:
-    if sys.platform == "linux":  # the cores this process may use (a container's share)
+    if sys.platform == "linux" and hasattr(os, "sched_getaffinity"):  # a container's share
         return max(1, len(os.sched_getaffinity(0)))
     return max(1, os.cpu_count() or 1)
 
