@@ -205,6 +205,9 @@ def limit_resources() -> None:
 
 def execute(request: dict[str, Any]) -> None:
     """Run one call in this process, from the limits to the answer."""
+    if request.get("go"):
+        # Wait to be told: the parent first puts this process in its Job Object.
+        sys.stdin.buffer.read(1)
     limit_resources()
     answer = run(request)
     write_answer(request["answer"], answer)

@@ -153,12 +153,14 @@ def become_subreaper() -> bool:
     return REAPER.become_subreaper()
 
 
-def start_root(command: list[str], harness: bool = False, **popen_args: Any) -> subprocess.Popen[bytes]:
+def start_root(command: list[str], harness: bool = False,
+               popen: type[subprocess.Popen[bytes]] = subprocess.Popen,
+               **popen_args: Any) -> subprocess.Popen[bytes]:
     """``Popen`` for a process whose exit status matters: the reaper leaves it
     to its Popen until ``release_root``. ``harness``: one of the engine's own
     helpers, never judged or killed as part of a call."""
     with REAPER.lock:
-        proc = subprocess.Popen(command, **popen_args)
+        proc = popen(command, **popen_args)
         REAPER.roots.add(proc.pid)
         if harness:
             REAPER.harness.add(proc.pid)

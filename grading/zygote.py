@@ -35,7 +35,7 @@ import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from . import processes
 from .host import HOST
@@ -66,6 +66,8 @@ class Launch:
 
 class Launcher(Protocol):
     name: str
+    #: Whether a call waits for one byte on its stdin before it starts.
+    go_byte: bool
 
     def launch(self, spec: Launch) -> Killable: ...
 
@@ -81,13 +83,36 @@ class ColdLauncher:
 
     name = "cold"
 
+    #: Whether a call waits for a first byte on stdin before it starts (Windows:
+    #: until it is in its Job Object).
+    go_byte = HOST.tier == "windows"
+
     def launch(self, spec: Launch) -> Killable:
         request_path = spec.folder / "request.json"
-        request_path.write_text(json.dumps(dict(spec.request)), encoding="utf-8")
-        return processes.start_root(
-            [HOST.call_executable, *CHILD_FLAGS, str(CHILD_SCRIPT), str(request_path)],
-            cwd=spec.cwd, stdin=spec.stdin, stdout=spec.stdout, stderr=spec.stderr,
-            env=child_environment(), **HOST.new_group)
+        request_path.write_text(json.dumps({**spec.request, "go": self.go_byte}), encoding="utf-8")
+        command = [HOST.call_executable, *CHILD_FLAGS, str(CHILD_SCRIPT), str(request_path)]
+        streams: dict[str, Any] = {"cwd": spec.cwd, "stdin": spec.stdin, "stdout": spec.stdout,
+                                   "stderr": spec.stderr, "env": child_environment()}
+        if sys.platform == "win32":
+            from ._winjob import Job, JobPopen
+
+            proc = cast(JobPopen, processes.start_root(command, popen=JobPopen, **streams,
+                                                       **HOST.new_group))
+            try:
+                proc.job = Job()
+                proc.job.add(proc.pid)
+            except OSError:
+                proc.job = None  # no job: the tree kill by psutil is all there is
+            return proc
+        return processes.start_root(command, **streams, **HOST.new_group)
+
+
+def end_tree(proc: Killable) -> None:
+    """End whatever the call's process left, where the launcher holds it all
+    (a Windows Job Object); elsewhere the process table is enough."""
+    job = getattr(proc, "job", None)
+    if job is not None:
+        job.close()
 
 
 class WarmHandle:
@@ -128,6 +153,7 @@ class WarmLauncher:
     """
 
     name = "warm"
+    go_byte = False
 
     def __init__(self, command: Sequence[str] | None = None,
                  environment: Mapping[str, str] | None = None) -> None:
