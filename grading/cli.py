@@ -16,7 +16,7 @@ from pathlib import Path
 from . import catalog, render, runner, scoring
 from .errors import GradingError
 from .i18n import LANGS, Lang, Text, default_lang
-from .processes import become_subreaper, kill_everything_below
+from .processes import become_subreaper, kill_everything_below, protect_self
 from .results import TopicResult
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -121,6 +121,7 @@ def _main(argv: Sequence[str] | None = None) -> int:
             if path is not None:
                 _check_writable(path)
         become_subreaper()
+        protect_self()
         # SIGTERM (a CI job cancelled, a `kill`) stops the grade as Ctrl-C does:
         # the runner then kills every test process before the grader exits.
         signal.signal(signal.SIGTERM, _interrupt)

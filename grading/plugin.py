@@ -34,7 +34,7 @@ from .channel import Sender, connect
 from .errors import NotObservable, StudentCrashed, StudentProblem, StudentTimedOut
 from .host import FORK, HOST, WHY
 from .i18n import Text, plain
-from .processes import become_subreaper, is_resource_tracker
+from .processes import become_subreaper, is_resource_tracker, protect_self
 from .results import Status
 from .sandbox import HangLog, Sandbox
 
@@ -91,6 +91,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[imports_key] = {}
     config.stash[hangs_key] = HangLog()
     become_subreaper()
+    protect_self()
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:

@@ -72,10 +72,25 @@ class Launcher(Protocol):
     def launch(self, spec: Launch) -> Killable: ...
 
 
+#: The variables student code gets from the grader's environment: what an
+#: interpreter and the lesson's code need, and nothing of the grader's own
+#: (tokens, paths of its scratch, pytest's settings).
+ALLOWED_ENV = frozenset({
+    "PATH", "HOME", "USER", "LOGNAME", "LANG", "LANGUAGE", "TERM", "TZ", "TMPDIR", "TEMP", "TMP",
+    "PYTHONHASHSEED", "PYTHONIOENCODING", "PYTHONUTF8",
+    # Windows: a Python process cannot even open a socket without these.
+    "SYSTEMROOT", "SYSTEMDRIVE", "WINDIR", "COMSPEC", "PATHEXT", "USERPROFILE", "APPDATA",
+    "LOCALAPPDATA", "NUMBER_OF_PROCESSORS", "PROCESSOR_ARCHITECTURE",
+})
+#: Prefixes let through as well: locale settings, and the self-tests' fixture
+#: submissions (which note their pids in KATA_PID_DIR).
+ALLOWED_PREFIXES = ("LC_", "KATA_")
+
+
 def child_environment() -> dict[str, str]:
-    """The environment of student code: the grader's, without pytest's own
-    settings (no business of the student's code)."""
-    return {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "COV_CORE_"))}
+    """The environment of student code: an allow-list of the grader's."""
+    return {k: v for k, v in os.environ.items()
+            if k.upper() in ALLOWED_ENV or k.upper().startswith(ALLOWED_PREFIXES)}
 
 
 class ColdLauncher:
