@@ -12,13 +12,15 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from pathlib import Path
 from typing import Any
 
@@ -66,30 +68,50 @@ def run(topics: list[Topic], workspace: Path, jobs: int | None = None,
     started = time.monotonic()
     order = sorted(topics, key=lambda t: -t.time_limit)
     admission = Admission(jobs or default_jobs(), elastic=jobs is None)
-    with tempfile.TemporaryDirectory(prefix="kg-", dir=scratch_base()) as scratch:
-        pool = ThreadPoolExecutor(max_workers=max(1, min(len(order), admission.ceiling)))
-        launcher = TopicLauncher()
+    deadline = started + grade_deadline(topics, admission.base)
+    scratch = tempfile.mkdtemp(prefix="kg-", dir=scratch_base())
+    pool = ThreadPoolExecutor(max_workers=max(1, min(len(order), admission.ceiling)))
+    launcher = TopicLauncher()
 
-        def grade(turn: int, topic: Topic) -> TopicResult:
-            with admission.slot(turn):
-                return run_topic(topic, workspace, Path(scratch), launcher, progress, keyword)
+    def grade(turn: int, topic: Topic) -> TopicResult:
+        with admission.slot(turn):
+            return run_topic(topic, workspace, Path(scratch), launcher, progress, keyword)
 
-        try:
-            futures = {t.name: pool.submit(grade, turn, t) for turn, t in enumerate(order)}
-            results = tuple(futures[t.name].result() for t in topics)
-            if keyword:
-                # Topics where -k selected nothing are not part of this grade.
-                results = tuple(r for r in results if r.tests or r.broken or r.problem)
-        except BaseException:
-            admission.close()
+    finished = False
+    try:
+        futures = {t.name: pool.submit(grade, turn, t) for turn, t in enumerate(order)}
+        results = tuple(_result_by(futures[t.name], t, deadline) for t in topics)
+        if keyword:
+            # Topics where -k selected nothing are not part of this grade.
+            results = tuple(r for r in results if r.tests or r.broken or r.problem)
+        finished = all(f.done() for f in futures.values())
+    finally:
+        admission.close()
+        if not finished:  # interrupted, or past the deadline: nothing waits on a stuck thread
             pool.shutdown(wait=False, cancel_futures=True)
             _stop_everything()
-            raise
-        finally:
+        else:
             pool.shutdown(wait=True)
-            launcher.close()
+        launcher.close()
+        shutil.rmtree(scratch, ignore_errors=True)
     return Report(workspace=str(workspace), topics=results, duration=time.monotonic() - started,
                   tier=HOST.tier, enforced=HOST.enforced)
+
+
+def grade_deadline(topics: list[Topic], jobs: int) -> float:
+    """Seconds the whole grade may take: every topic's limit, ``jobs`` at a
+    time, and the longest once more. Past it, everything is killed and the
+    report says which topics did not finish."""
+    limits = [t.time_limit for t in topics] or [0.0]
+    return sum(limits) / max(1, jobs) + max(limits) + 30.0
+
+
+def _result_by(future: Future[TopicResult], topic: Topic, deadline: float) -> TopicResult:
+    try:
+        return future.result(timeout=max(0.0, deadline - time.monotonic()))
+    except FutureTimeout:
+        return TopicResult(name=topic.name, title=topic.title, tests=(), hints=topic.hints,
+                           problem=msg.GRADE_DEADLINE, declared_points=topic.points)
 
 
 class Admission:
