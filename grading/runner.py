@@ -203,9 +203,11 @@ class TopicLauncher:
     """Starts topic processes: forks of one warm helper that has pytest and the
     plugin imported (where ``fork`` exists), else a fresh interpreter each."""
 
-    def __init__(self) -> None:
+    def __init__(self, warm: bool | None = None) -> None:
+        if warm is None:
+            warm = warm_possible()
         self._warm = WarmLauncher([sys.executable, *TOPIC_FLAGS, str(TOPICS_SCRIPT), "--serve"],
-                                  environment=_environment()) if warm_possible() else None
+                                  environment=_environment()) if warm else None
 
     def start(self, args: list[str], tmp: Path, log: int, channel: Channel) -> Killable:
         inherited = channel.inherited()
