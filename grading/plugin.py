@@ -29,9 +29,11 @@ from typing import Any
 import pytest
 
 from . import messages as msg
-from .errors import StudentCrashed, StudentProblem
+from .errors import NotWritten, StudentCrashed, StudentProblem
 from .i18n import Text, plain
+from .results import Kind, split_title
 from .sandbox import Call, Sandbox, become_subreaper, is_resource_tracker
+from .scrub import Scrubber
 
 HELP_WORKSPACE = "folder holding the modules to grade (default: exercises/ beside tests/)"
 HELP_REPORT = "append one JSON line per test outcome to this file"
@@ -45,6 +47,7 @@ workspace_key = pytest.StashKey[Path]()
 report_key = pytest.StashKey["Path | int | None"]()
 imports_key = pytest.StashKey[dict[str, "StudentProblem | None"]]()
 verdict_key = pytest.StashKey["Verdict"]()
+scrub_key = pytest.StashKey[Scrubber]()
 
 
 @dataclass
@@ -53,6 +56,7 @@ class Verdict:
 
     outcome: str
     message: Text | None
+    kind: Kind = Kind.NONE
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -73,6 +77,10 @@ def pytest_configure(config: pytest.Config) -> None:
     fd = config.getoption("--grading-report-fd")
     config.stash[report_key] = fd if fd is not None else Path(report) if report else None
     config.stash[imports_key] = {}
+    basetemp = config.getoption("basetemp", None)
+    config.stash[scrub_key] = Scrubber(config.stash[workspace_key],
+                                       Path(basetemp).resolve().parent if basetemp else None,
+                                       Path(__file__).resolve().parent.parent)
     become_subreaper()
 
 
@@ -88,15 +96,23 @@ def points_of(item: pytest.Item) -> float:
     return float(marker.args[0])
 
 
-def title_of(item: pytest.Item) -> str:
+def title_of(item: pytest.Item) -> Text:
+    """The docstring's first line, "中文 / English", split once into a Text."""
     doc = getattr(getattr(item, "function", None), "__doc__", None) or ""
     first = doc.strip().splitlines()[0].strip() if doc.strip() else item.name
-    return first
+    return split_title(first)
 
 
 def _describe(item: pytest.Item) -> dict[str, Any]:
-    return {"nodeid": item.nodeid, "name": item.name, "title": title_of(item),
+    title = title_of(item)
+    return {"nodeid": item.nodeid, "name": item.name, "title": {"en": title.en, "zh": title.zh},
             "points": points_of(item)}
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Say which test starts, for the grader's live display."""
+    _emit(item.config, {"event": "start", "nodeid": item.nodeid, "name": item.name})
 
 
 def _emit(config: pytest.Config, record: dict[str, Any]) -> None:
@@ -206,16 +222,18 @@ def pytest_runtest_makereport(item: pytest.Item,
         item.stash[verdict_key] = Verdict("error", plain(str(report.longrepr)))
     if report.when == "teardown":
         final = item.stash[verdict_key]
+        shown = None if final.message is None else item.config.stash[scrub_key].text(final.message)
         _emit(item.config, {
-            "event": "result", **_describe(item), "outcome": final.outcome,
-            "message": None if final.message is None else {"en": final.message.en,
-                                                           "zh": final.message.zh},
+            "event": "result", **_describe(item), "outcome": final.outcome, "kind": final.kind.value,
+            "message": None if shown is None else {"en": shown.en, "zh": shown.zh},
         })
     return report
 
 
 def judge(exc: BaseException, item: pytest.Item) -> Verdict:
     """Which of the contract's outcomes an exception means, and what to say."""
+    if isinstance(exc, NotWritten):
+        return Verdict(exc.outcome, exc.text, Kind.NOT_WRITTEN)
     if isinstance(exc, StudentProblem):
         return Verdict(exc.outcome, exc.text)
     if isinstance(exc, pytest.fail.Exception) and str(exc).startswith("Timeout"):

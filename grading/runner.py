@@ -26,13 +26,16 @@ import psutil
 from . import messages as msg
 from .catalog import Topic
 from .i18n import Text, plain
-from .results import Report, Status, TestResult, TopicResult
+from .results import Kind, Report, Status, TestResult, TopicResult, text_of
 from .sandbox import kill_all, release_root, start_root
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 #: Called with each topic's result as soon as it is known (live progress).
 Progress = Callable[[TopicResult], None]
+#: Called with a topic's name and each chunk of its report stream as it arrives
+#: (``b""`` when its test process starts): what is running now, for a live display.
+Started = Callable[[str, bytes], None]
 
 
 def default_jobs() -> int:
@@ -43,7 +46,8 @@ def default_jobs() -> int:
 
 
 def run(topics: list[Topic], workspace: Path, jobs: int | None = None,
-        progress: Progress | None = None, keyword: str | None = None) -> Report:
+        progress: Progress | None = None, keyword: str | None = None,
+        on_start: Started | None = None) -> Report:
     """Grade ``topics`` against ``workspace``; results in the topics' order.
 
     Interrupted (Ctrl-C, or SIGTERM turned into KeyboardInterrupt by the
@@ -54,7 +58,8 @@ def run(topics: list[Topic], workspace: Path, jobs: int | None = None,
     with tempfile.TemporaryDirectory(prefix="kata-grade-") as scratch:
         pool = ThreadPoolExecutor(max_workers=jobs or default_jobs())
         try:
-            futures = {t.name: pool.submit(run_topic, t, workspace, Path(scratch), progress, keyword)
+            futures = {t.name: pool.submit(run_topic, t, workspace, Path(scratch), progress, keyword,
+                                              on_start)
                        for t in order}
             results = tuple(futures[t.name].result() for t in topics)
             if keyword:
@@ -75,7 +80,8 @@ _LOCK = threading.Lock()
 
 
 def run_topic(topic: Topic, workspace: Path, scratch: Path,
-              progress: Progress | None = None, keyword: str | None = None) -> TopicResult:
+              progress: Progress | None = None, keyword: str | None = None,
+              on_start: Started | None = None) -> TopicResult:
     folder = scratch / topic.name
     (folder / "tmp").mkdir(parents=True)
     log_path = folder / "pytest.log"
@@ -102,7 +108,10 @@ def run_topic(topic: Topic, workspace: Path, scratch: Path,
                           start_new_session=True, pass_fds=(write_end,))
         os.close(write_end)
         chunks: list[bytes] = []
-        reader = threading.Thread(target=_drain, args=(read_end, chunks), daemon=True)
+        feed = None if on_start is None else (lambda data: on_start(topic.name, data))
+        if feed is not None:
+            feed(b"")
+        reader = threading.Thread(target=_drain, args=(read_end, chunks, feed), daemon=True)
         reader.start()
         with _LOCK:
             _RUNNING[proc.pid] = proc
@@ -135,10 +144,12 @@ def _environment(tmp: Path) -> dict[str, str]:
     return env
 
 
-def _drain(fd: int, chunks: list[bytes]) -> None:
+def _drain(fd: int, chunks: list[bytes], feed: Callable[[bytes], None] | None = None) -> None:
     try:
         while data := os.read(fd, 1 << 16):
             chunks.append(data)
+            if feed is not None:
+                feed(data)
     finally:
         os.close(fd)
 
@@ -205,9 +216,10 @@ def collect(topic: Topic, report: bytes, returncode: int | None, timed_out: bool
         if done is not None:
             message = done.get("message")
             tests.append(TestResult(
-                name=info["name"], title=info["title"], outcome=Status(done["outcome"]),
-                max_points=float(info["points"]),
-                message=Text(en=message["en"], zh=message["zh"]) if message else None))
+                name=info["name"], title=text_of(info["title"]) or plain(info["name"]),
+                outcome=Status(done["outcome"]), max_points=float(info["points"]),
+                message=Text(en=message["en"], zh=message["zh"]) if message else None,
+                kind=Kind(done.get("kind", ""))))
             continue
         text: Text | None
         if first_missing and timed_out:
@@ -219,7 +231,8 @@ def collect(topic: Topic, report: bytes, returncode: int | None, timed_out: bool
             outcome = Status.ERROR
             text = msg.NOT_RUN.format(why=problem) if problem else None
         first_missing = False
-        tests.append(TestResult(name=info["name"], title=info["title"], outcome=outcome,
+        tests.append(TestResult(name=info["name"], title=text_of(info["title"]) or plain(info["name"]),
+                                outcome=outcome,
                                 max_points=float(info["points"]), message=text))
     broken = not collected and not timed_out and returncode != 5  # 5: -k selected nothing
     if broken:
