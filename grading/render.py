@@ -229,21 +229,24 @@ def _print_topic_problems(console: Console, topic: TopicResult, lang: Lang, verb
         console.print(RichText(_indent(_say(topic.problem, lang), 3), style="magenta"))
     shown = groups if verbose else groups[:SHOWN_GROUPS]
     for group in shown:
+        # The cause first, then what was observed, then which tests it cost.
+        mark, style = MARKS[group.outcome]
         if group.cause is not None:
             console.print(RichText(" → ", style="bold red") + RichText(
                 _say(group.cause.text, lang), style="bold"))
+        text = _say(group.message, lang) or _say(NO_MESSAGE, lang)
+        text = text if verbose else _cap(text, lang)
+        first, _, rest = text.partition("\n")
+        console.print(RichText(f" {mark} ", style=style) + RichText(first), soft_wrap=True)
+        if rest:
+            console.print(RichText(_indent(rest, 3)), soft_wrap=True)
         rows = _collapse(list(group.tests))
         for title, names, outcome, lost in rows if verbose else rows[:SHOWN_ROWS]:
-            mark, style = MARKS[outcome]
-            console.print(RichText(f" {mark} ", style=style) + RichText(
-                f"{_title(title, lang)}  [{names}, {outcome.value}, -{_num(lost)}]"))
+            console.print(RichText(f"     · {_title(title, lang)}  [{names}, {outcome.value}, -{_num(lost)}]",
+                                   style="dim"), soft_wrap=True)
         if len(rows) > SHOWN_ROWS and not verbose:
-            console.print(RichText(_indent(_say(MORE_TESTS.format(count=len(rows) - SHOWN_ROWS), lang), 3)))
-        text = _say(group.message, lang)
-        if text and len(rows) > 1:
-            console.print(RichText(_indent(_say(SAME_FOR.format(count=len(rows)), lang), 5), style="dim"))
-        if text:
-            console.print(RichText(_indent(text if verbose else _cap(text, lang), 5)), soft_wrap=True)
+            console.print(RichText(_indent(_say(MORE_TESTS.format(count=len(rows) - SHOWN_ROWS), lang), 5),
+                                   style="dim"))
     if len(groups) > len(shown):
         console.print(RichText(_indent(_say(MORE_FAILURES.format(
             count=len(groups) - len(shown), topic=topic.name), lang), 3), style="dim"))
@@ -417,19 +420,18 @@ MORE_FAILURES = Text(en="… and {count} more kinds of failure: python grader.py
                      zh="…… 还有 {count} 种失败：python grader.py {topic} --verbose")
 LINES_CUT = Text(en="[… {count} more lines: --verbose shows them]",
                  zh="[…… 还有 {count} 行：--verbose 可显示]")
-MORE_TESTS = Text(en="… and {count} more tests, failing the same way",
-                  zh="…… 另有 {count} 个测试也是这样失败的")
-SAME_FOR = Text(en="(the same for these {count} tests; the first one says:)",
-                zh="（这 {count} 个测试都是如此；第一个的信息：）")
+MORE_TESTS = Text(en="· … and {count} more tests, failing the same way",
+                  zh="· …… 另有 {count} 个测试也是这样失败的")
+NO_MESSAGE = Text(en="(no message)", zh="（没有信息）")
 NOT_STARTED = Text(en="not started", zh="尚未开始")
 WELCOME = Text(
-    en="Welcome! {count} topics, {points} points; nothing is written yet.\n"
+    en="Welcome! Nothing is written yet: {count} topic(s) to do, {points} points.\n"
        "Start with the first topic, {topic} ({title}): open {file}, read the task in its docstring, "
        "replace the TODOs, then run:\n"
        "    python grader.py {topic}\n"
        "python grader.py --list shows every topic in teaching order; "
        "python grader.py --watch regrades a topic each time you save its file.",
-    zh="欢迎！共 {count} 个题目，{points} 分；目前还没有写任何代码。\n"
+    zh="欢迎！目前还没有写任何代码：共 {count} 个题目，{points} 分。\n"
        "从第一个题目 {topic}（{title}）开始：打开 {file}，阅读开头的题目说明，补全 TODO，然后运行：\n"
        "    python grader.py {topic}\n"
        "python grader.py --list 按教学顺序列出所有题目；"

@@ -35,7 +35,8 @@ def grade(*args: str | Path, tmp_path: Path, env: dict[str, str] | None = None,
           timeout: float = 400) -> Graded:
     """``python grader.py ARGS --json FILE`` in a child; its exit status, output and JSON."""
     out = tmp_path / f"grade-{os.getpid()}-{len(list(tmp_path.iterdir()))}.json"
-    full_env = {**os.environ, "GRADER_LANG": "en", "NO_COLOR": "1", **(env or {})}
+    # GRADER_STATE=off: grading the checkout's folders leaves no state file behind.
+    full_env = {**os.environ, "GRADER_LANG": "en", "NO_COLOR": "1", "GRADER_STATE": "off", **(env or {})}
     proc = subprocess.run(
         [sys.executable, str(ROOT / "grader.py"), *map(str, args), "--quiet", "--json", str(out)],
         cwd=ROOT, capture_output=True, text=True, env=full_env, timeout=timeout,
