@@ -45,12 +45,13 @@ CAUSES: tuple[Cause, ...] = (
     _cause("str_to_socket", r"a bytes-like object is required, not 'str'",
            en="A socket sends and receives bytes, not str: encode the text first.",
            zh="套接字收发的是 bytes，不是 str：先把文本编码成字节。"),
-    _cause("address_in_use", r"Errno 98\]|Errno 48\]|EADDRINUSE|Address already in use",
+    _cause("address_in_use", r"(?:Errno 98|Errno 48|WinError 10048)\] \w|EADDRINUSE",
            en="The address is already in use: bind() to the host and port you were given "
               "(not a fixed one), and set SO_REUSEADDR before bind().",
            zh="地址已被占用：bind() 要用传进来的 host 和 port（不要写死端口），"
               "并在 bind() 之前设置 SO_REUSEADDR。"),
-    _cause("connection_refused", r"ConnectionRefusedError|Errno 111\]|Connection refused",
+    # The class name: a refused connect() of the student's code, not one of the test's own.
+    _cause("connection_refused", r"ConnectionRefusedError",
            en="Nothing was listening at that address: connect to the host and port you were given.",
            zh="那个地址上没有服务在监听：连接传进来的 host 和 port。"),
     _cause("short_header", r"unpack requires a buffer of 4 bytes",
@@ -80,6 +81,11 @@ CAUSES: tuple[Cause, ...] = (
                             r"|Process\.__init__\(\) was not called",
            en="Process.__init__ never ran: call super().__init__() first in your __init__.",
            zh="Process.__init__ 没有执行：在你的 __init__ 里首先调用 super().__init__()。"),
+    _cause("wrong_arity", r"\w\(\) takes \d+ positional arguments? but \d+ (?:were|was) given"
+                          r"|\w\(\) missing \d+ required positional argument",
+           en="A function or method of yours takes other arguments than the grader passes: "
+              "compare its parameters with the signature in the task (the module's docstring).",
+           zh="你的函数或方法的参数与评分程序传入的不一致：请对照题目（模块开头的说明）中的签名检查参数。"),
     _cause("daemon_called", r"'bool' object is not callable",
            en="daemon is an attribute, not a method: assign True to it, do not call it.",
            zh="daemon 是属性，不是方法：给它赋值 True，不要调用它。"),
