@@ -12,6 +12,9 @@ Every item's outcome is one of the contract's four, decided from the
 exception that ended it (``errors.StudentProblem`` subclasses carry their
 own), and appended as one JSON line to ``--grading-report`` as soon as the
 item ends, so the runner keeps what was recorded even if this process dies.
+Before that, a ``start`` line says which test begins (the grader's live
+display). Titles ("中文 / English") travel as ``{"en", "zh"}``, and every
+message passes through ``scrub.Scrubber`` first: no grader path leaves here.
 The test process is a child subreaper (Linux) for the whole session, so
 nothing the student starts escapes it.
 """

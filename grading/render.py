@@ -3,6 +3,12 @@
 ``render_<format>(report, lang) -> str``. ``write_atomically`` puts a report
 in place with a temporary file and ``os.replace``, so a reader (a CI step, a
 course platform) never sees half a file.
+
+The text report is for a student: per topic, ``failure_groups`` orders what
+failed so the cause comes first (a Python error of the student's code,
+translated by ``causes``, then time-outs, then wrong results), one message
+for the tests that failed the same way; then the first level of the hints of
+the failed tests. Untouched stubs get a short welcome instead.
 """
 
 from __future__ import annotations

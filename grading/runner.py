@@ -4,7 +4,9 @@ One pytest process per topic: a topic that hangs or crashes its test process
 costs that topic only, the process is killed as a whole tree at the topic's
 time limit, and what it recorded before (one JSON line per test, written as
 each test ends) is kept. Topics run side by side on the available cores,
-longest time limit first.
+longest time limit first. Two optional callbacks feed a live display:
+``progress`` gets each topic's result, ``on_start`` the raw report stream of
+each topic's test process as it arrives (``b""`` when it starts).
 """
 
 from __future__ import annotations

@@ -44,10 +44,10 @@ def run(topics: list[Topic], workspace: Path, argv: list[str], lang: Lang, initi
         _say(console, WATCHING.format(workspace=_shown(workspace)), lang)
     try:
         while True:
-            result = _watch(workspace, names, order, argv, console, lang, polling, grade)
-            if result is None:
+            no_events, grade = _watch(workspace, names, order, argv, console, lang, polling, grade)
+            if not no_events:
                 return 0
-            polling, grade = True, result  # events did not arrive: poll from now on
+            polling = True  # events did not arrive: poll from now on
             _say(console, NO_EVENTS, lang)
     except KeyboardInterrupt:
         return 0
@@ -57,8 +57,9 @@ def run(topics: list[Topic], workspace: Path, argv: list[str], lang: Lang, initi
 
 
 def _watch(workspace: Path, names: set[str], order: list[str], argv: list[str], console: Console,
-           lang: Lang, polling: bool, grade: Grade | None) -> Grade | None:
-    """Run one watcher; return the grade in progress if events turn out not to arrive."""
+           lang: Lang, polling: bool, grade: Grade | None) -> tuple[bool, Grade | None]:
+    """Run one watcher until it ends (False) or events turn out not to arrive (True);
+    with the grade in progress, if any."""
     def wanted(change: watchfiles.Change, path: str) -> bool:
         name = os.path.basename(path)
         return name == PROBE or (name.endswith(".py") and name[:-3] in names)
@@ -78,7 +79,7 @@ def _watch(workspace: Path, names: set[str], order: list[str], argv: list[str], 
                 probe = None
             elif probe.expired():
                 probe.remove()
-                return grade
+                return True, grade
         if saved:
             pending = set(saved)
             if grade is not None and grade.running():
@@ -87,7 +88,7 @@ def _watch(workspace: Path, names: set[str], order: list[str], argv: list[str], 
             grade = Grade([n for n in order if n in pending], argv, console, lang, workspace, saved)
         if grade is not None and grade.finished_now():
             _say(console, WATCHING.format(workspace=_shown(workspace)), lang)
-    return None
+    return False, grade
 
 
 class _Probe:

@@ -79,3 +79,26 @@ def test_a_save_is_regraded(env: dict[str, str], mode: str, tmp_path: Path) -> N
     finally:
         status = watcher.stop()
     assert status == 0, "\n".join(watcher.seen)
+
+
+def test_polling_switches_on_when_events_do_not_arrive(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """A folder whose events never come (a network drive): the probe notices, polling takes over."""
+    from rich.console import Console
+
+    from grading import watch
+
+    calls: list[bool] = []
+
+    def silent(*paths: object, force_polling: bool, **options: object):  # type: ignore[no-untyped-def]
+        calls.append(force_polling)
+        while True:
+            time.sleep(0.02)
+            yield set()  # the watcher's time-out: nothing arrived
+
+    monkeypatch.setattr(watch, "PROBE_WAIT", 0.2)
+    monkeypatch.setattr(watch.watchfiles, "watch", silent)
+    console = Console(file=open(os.devnull, "w"))  # noqa: SIM115
+    no_events, grade = watch._watch(tmp_path, {"concepts"}, ["concepts"], [], console, "en", False, None)
+    assert no_events and grade is None and calls == [False]
+    assert not (tmp_path / watch.PROBE).exists()  # the probe cleans up after itself
