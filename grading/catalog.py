@@ -15,15 +15,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .causes import CAUSES
 from .errors import GradingError
 from .i18n import Text
 from .results import Hint
 
 MANIFEST = "topics.toml"
 #: 1: ``hints`` a list of texts for the whole topic; 2: ``[[topic.hint]]`` tables,
-#: each with the tests it belongs to and its levels (``nudge``, then ``api``).
+#: each with the tests it belongs to, the causes it answers and its levels
+#: (``nudge``, then ``api``).
 SUPPORTED_VERSIONS = (1, 2)
 HINT_LEVELS = ("nudge", "api")
+CAUSE_NAMES = [c.name for c in CAUSES]
 DEFAULT_TIME_LIMIT = 180.0
 DEFAULT_TEST_TIMEOUT = 60.0
 
@@ -111,10 +114,16 @@ def _hints(entry: dict[str, Any], name: str, test_file: Path, path: Path, versio
     hints = []
     for number, table in enumerate(entry.get("hint", []), start=1):
         where = f"topic {name!r}, hint {number}"
-        extra = set(table) - {"tests", *HINT_LEVELS}
+        extra = set(table) - {"tests", "causes", *HINT_LEVELS}
         if extra:
             raise GradingError(BAD_MANIFEST.format(path=path, why=(
-                f"{where}: unknown keys {sorted(extra)} (a hint has tests, nudge and api)")))
+                f"{where}: unknown keys {sorted(extra)} (a hint has tests, causes, nudge and api)")))
+        causes = table.get("causes", [])
+        unknown_causes = [c for c in causes if c not in CAUSE_NAMES] if isinstance(causes, list) else causes
+        if unknown_causes:
+            raise GradingError(BAD_MANIFEST.format(path=path, why=(
+                f"{where}: causes must name entries of grading/causes.py, not {unknown_causes}"
+                f"{_did_you_mean(str(unknown_causes[0]), CAUSE_NAMES)}")))
         if "nudge" not in table:
             raise GradingError(BAD_MANIFEST.format(path=path, why=(
                 f"{where}: no nudge (level 1: the concept, and where to read in the lesson)")))
@@ -134,7 +143,7 @@ def _hints(entry: dict[str, Any], name: str, test_file: Path, path: Path, versio
                     raise GradingError(BAD_MANIFEST.format(path=path, why=(
                         f"{where}: {level} must be {{ zh = \"...\", en = \"...\" }}")))
                 levels.append(_text(value, ""))
-        hints.append(Hint(levels=tuple(levels), tests=tuple(tests)))
+        hints.append(Hint(levels=tuple(levels), tests=tuple(tests), causes=tuple(causes)))
     return tuple(hints)
 
 

@@ -18,7 +18,7 @@ from . import catalog, render, runner, scoring, state
 from .errors import GradingError
 from .i18n import LANGS, UNKNOWN_LANG, Lang, Text, default_lang, unknown_lang
 from .live import Board
-from .results import Report, Status, TestResult, TopicResult
+from .results import Report
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_WORKSPACE = PROJECT_ROOT / "exercises"
@@ -207,18 +207,18 @@ def _hint(topics: list[catalog.Topic], memory: state.State, name: str, everythin
     if last is not None and last.done and not everything:
         print(HINT_PASSES.format(topic=topic.name).render(lang))
         return EXIT_PASSED
-    # The tests that failed last time decide which hints apply; never graded: all of them.
-    failed = last.failed if last is not None else sorted({t for h in topic.hints for t in h.tests})
-    shown = TopicResult(topic.name, topic.title, hints=topic.hints, tests=tuple(
-        TestResult(t, Text(en=t, zh=t), Status.FAILED, 0.0) for t in failed))
-    depth = max((len(h.levels) for h, _ in render.hints_for(shown)), default=1)
-    seen = last.hint_level if last is not None else 0
-    level = min(seen + 1, depth)
-    sys.stdout.write(render.render_hints(shown, level, lang, everything=everything))
+    # The report's order of the hints that applied last time; never graded: all of them.
+    order = last.hint_order if last is not None and last.hint_order else list(range(len(topic.hints)))
+    step = (last.hint_level if last is not None else 0) + 1
+    if everything:
+        page, final = [(topic.hints[i], topic.hints[i].levels) for i in range(len(topic.hints))], True
+    else:
+        page, final = render.hint_page(topic.hints, order, step)
+    sys.stdout.write(render.render_hints(topic.name, topic.title, page, lang))
     if not everything:
-        print((HINT_LAST if level >= depth else HINT_AGAIN).format(topic=topic.name).render(lang))
+        print((HINT_LAST if final else HINT_AGAIN).format(topic=topic.name).render(lang))
     if last is not None and not everything:
-        last.hint_level = level
+        last.hint_level = step
         memory.save()
     return EXIT_PASSED
 

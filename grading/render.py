@@ -145,23 +145,40 @@ def untouched(topic: TopicResult) -> bool:
     return topic.stub or all(t.kind is Kind.NOT_WRITTEN for t in topic.tests)
 
 
-def hints_for(topic: TopicResult, level: int = 1) -> list[tuple[Hint, tuple[Text, ...]]]:
-    """The hints that belong to the failed tests, each with its first ``level`` levels.
+def hint_order(topic: TopicResult) -> list[int]:
+    """The hints (indices into ``topic.hints``) that belong to what failed, in the order the
+    report reads: for each failure group, those answering its cause, then those of its tests.
 
     A hint names the tests it helps with; one that names none is for the
-    topic as a whole and is shown only when no particular hint applies."""
-    failed = {t.base for t in topic.tests if t.outcome is not Status.PASSED}
-    if not failed and topic.problem is None:
-        return []
-    chosen = [h for h in topic.hints if failed & set(h.tests)]
-    if not chosen:
-        chosen = [h for h in topic.hints if not h.tests]
-    return [(h, h.levels[:max(1, level)]) for h in chosen]
+    topic as a whole and comes only when no particular hint applies."""
+    order: list[int] = []
+    for group in failure_groups(topic):
+        names = {t.base for t in group.tests}
+        cause = group.cause.name if group.cause is not None else None
+        order += [i for i, h in enumerate(topic.hints) if cause in h.causes and i not in order]
+        order += [i for i, h in enumerate(topic.hints) if names & set(h.tests) and i not in order]
+    failing = topic.problem is not None or any(t.outcome is not Status.PASSED for t in topic.tests)
+    if not order and failing:
+        order = [i for i, h in enumerate(topic.hints) if not h.tests]
+    return order
 
 
-def hint_depth(topic: TopicResult) -> int:
-    """How many levels the deepest of the topic's current hints has."""
-    return max((len(h.levels) for h, _ in hints_for(topic)), default=0)
+HintPage = list[tuple[Hint, tuple[Text, ...]]]
+
+
+def hint_page(hints: tuple[Hint, ...], order: list[int], step: int) -> tuple[HintPage, bool]:
+    """What the ``step``-th look at the hints shows, and whether that is all there is.
+
+    Step 1 is the report: the first level of the first few hints. Each
+    further step goes one level deeper for those; past the deepest level,
+    each step adds the next few hints in full."""
+    chosen = [hints[i] for i in order if 0 <= i < len(hints)]
+    depth = max((len(h.levels) for h in chosen), default=1)
+    count = SHOWN_HINTS + max(0, step - depth) * SHOWN_HINTS
+    page = [(h, h.levels[:max(1, step)] if k < SHOWN_HINTS else h.levels)
+            for k, h in enumerate(chosen[:count])]
+    last = count >= len(chosen) and step >= depth
+    return page, last
 
 
 # -- the terminal report --------------------------------------------------------
@@ -256,24 +273,19 @@ def _print_topic_problems(console: Console, topic: TopicResult, lang: Lang, verb
     if len(groups) > len(shown):
         console.print(RichText(_indent(_say(MORE_FAILURES.format(
             count=len(groups) - len(shown), topic=topic.name), lang), 3), style="dim"))
-    for levels in _report_hints(topic, shown, verbose):
+    for levels in _report_hints(topic, verbose):
         console.print(RichText(_indent(_say(HINT.format(hint=levels[0]), lang), 3), style="cyan"))
-    if hint_depth(topic) > 1:
+    if not hint_page(topic.hints, hint_order(topic), 1)[1]:
         console.print(RichText(_indent(_say(MORE_HINTS.format(topic=topic.name), lang), 3), style="dim"))
 
 
-def _report_hints(topic: TopicResult, shown: list[Group], verbose: bool) -> list[tuple[Text, ...]]:
-    """Level 1 of the hints for the failures shown, those of the first failure first."""
-    hints = hints_for(topic)
+def _report_hints(topic: TopicResult, verbose: bool) -> list[tuple[Text, ...]]:
+    """The hints the report shows: the first level of the first few (with --verbose, of all)."""
+    order = hint_order(topic)
     if verbose:
-        return [levels for _, levels in hints]
-    ordered: list[tuple[Text, ...]] = []
-    for group in shown:
-        names = {t.base for t in group.tests}
-        for hint, levels in hints:
-            if (names & set(hint.tests) or not hint.tests) and levels not in ordered:
-                ordered.append(levels)
-    return ordered[:SHOWN_HINTS]
+        return [topic.hints[i].levels[:1] for i in order]
+    page, _ = hint_page(topic.hints, order, 1)
+    return [levels for _, levels in page]
 
 
 def _cap(text: str, lang: Lang) -> str:
@@ -296,18 +308,15 @@ def _collapse(tests: list[TestResult]) -> list[tuple[Text, str, Status, float]]:
             for (base, outcome), (title, params, lost) in rows.items()]
 
 
-def render_hints(topic: TopicResult, level: int, lang: Lang, everything: bool = False) -> str:
-    """``--hint TOPIC``: the hints of the failed tests up to ``level``, or all of them."""
+def render_hints(name: str, title: Text, page: HintPage, lang: Lang) -> str:
+    """``--hint TOPIC``: one page of hints (``hint_page``), each level numbered."""
     out = io.StringIO()
     console = _console(out, False)
-    console.print(RichText(f"── {topic.name}: {_title(topic.title, lang)}", style="bold"))
-    chosen = [(h, h.levels) for h in topic.hints] if everything else hints_for(topic, level)
-    if not chosen:
-        chosen = [(h, h.levels[:max(1, level)]) for h in topic.hints]
-    for hint, levels in chosen:
+    console.print(RichText(f"── {name}: {_title(title, lang)}", style="bold"))
+    for hint, levels in page:
         for number, text in enumerate(levels, start=1):
             label = _say(HINT_LEVEL.format(level=number, of=len(hint.levels)), lang)
-            console.print(RichText(_indent(f"{label} {_say(text, lang)}", 3)))
+            console.print(RichText(_indent(f"{label} {_say(text, lang)}".replace("： ", "："), 3)))
         console.print()
     return out.getvalue()
 

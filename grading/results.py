@@ -36,6 +36,8 @@ class Hint:
     levels: tuple[Text, ...]
     #: The tests (names without ``[params]``) whose failure calls for it; empty: the whole topic.
     tests: tuple[str, ...] = ()
+    #: Names of ``causes.CAUSES`` (a Python error of the student's) it answers; it comes first then.
+    causes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from typing import Any
 
 from . import scoring
 from .i18n import Text
-from .render import write_atomically
+from .render import hint_order, write_atomically
 from .results import Report, Status
 
 FILE_NAME = ".grader-state.json"
@@ -34,8 +34,10 @@ class TopicState:
     #: Names (without parameters) of the tests that did not pass.
     failed: list[str]
     when: float
-    #: How many hint levels the student has seen (1: the report's nudge).
+    #: How many looks at the hints the student has had (1: the report's nudges).
     hint_level: int = 1
+    #: The hints that apply (indices in the manifest), in the report's order.
+    hint_order: list[int] = field(default_factory=list)
 
     @property
     def done(self) -> bool:
@@ -60,7 +62,7 @@ class State:
             level = before.hint_level if before is not None and set(before.failed) & set(failed) else 1
             self.topics[topic.name] = TopicState(
                 score=scoring.topic_score(topic), max_score=scoring.topic_max(topic),
-                failed=failed, when=time.time(), hint_level=level)
+                failed=failed, when=time.time(), hint_level=level, hint_order=hint_order(topic))
 
     def save(self) -> None:
         if self.path is None:
@@ -105,7 +107,8 @@ def _topic(value: Any) -> TopicState:
         raise TypeError
     return TopicState(score=float(value["score"]), max_score=float(value["max_score"]),
                       failed=[str(x) for x in failed], when=float(value["when"]),
-                      hint_level=max(1, int(value.get("hint_level", 1))))
+                      hint_level=max(1, int(value.get("hint_level", 1))),
+                      hint_order=[int(i) for i in value.get("hint_order", [])])
 
 
 IGNORED = Text(

@@ -39,6 +39,8 @@ def run(topics: list[Topic], workspace: Path, argv: list[str], lang: Lang, initi
     order = [t.name for t in topics]
     console = Console(highlight=False, emoji=False)
     polling = os.environ.get("GRADER_WATCH_POLL", "").strip() not in ("", "0")
+    # SIGTERM stops watching as Ctrl-C does: the grade in progress is stopped too.
+    signal.signal(signal.SIGTERM, _interrupt)
     grade: Grade | None = Grade(order, argv, console, lang, workspace, None) if initial else None
     if grade is None:
         _say(console, WATCHING.format(workspace=_shown(workspace)), lang)
@@ -89,6 +91,10 @@ def _watch(workspace: Path, names: set[str], order: list[str], argv: list[str], 
         if grade is not None and grade.finished_now():
             _say(console, WATCHING.format(workspace=_shown(workspace)), lang)
     return False, grade
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 class _Probe:

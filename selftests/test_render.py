@@ -185,16 +185,28 @@ def test_only_the_first_level_of_the_hints_of_failed_tests() -> None:
 def test_a_topic_wide_hint_when_no_particular_one_applies() -> None:
     topic = TopicResult("demo", Text(en="Demo", zh="演示"), (result("test_z", Status.FAILED, WRONG),),
                         hints=(HINT_A, HINT_TOPIC))
-    assert [levels for _, levels in render.hints_for(topic)] == [HINT_TOPIC.levels]
+    assert render.hint_order(topic) == [1]
 
 
-def test_hint_levels_on_demand() -> None:
-    topic = TopicResult("demo", Text(en="Demo", zh="演示"), (result("test_a", Status.FAILED, WRONG),),
-                        hints=(HINT_A, HINT_B))
-    second = render.render_hints(topic, 2, "en")
-    assert "nudge a" in second and "api a" in second and "b" not in second.replace("demo", "")
-    everything = render.render_hints(topic, 1, "zh", everything=True)
-    assert all(word in everything for word in ("提示甲", "接口甲", "提示乙", "接口乙"))
+def test_the_hint_answering_the_cause_comes_first() -> None:
+    listen = Hint(levels=(Text(en="listen first", zh="先监听"),), tests=("test_z",),
+                  causes=("accept_without_listen",))
+    topic = TopicResult("demo", Text(en="Demo", zh="演示"), (
+        result("test_a", Status.FAILED, WRONG),
+        result("test_z", Status.FAILED, Text(en=TRACEBACK, zh=TRACEBACK))), hints=(HINT_A, listen))
+    assert render.hint_order(topic) == [1, 0]
+
+
+def test_each_look_at_the_hints_shows_more() -> None:
+    hints = (HINT_A, HINT_B, HINT_TOPIC, Hint(levels=(Text(en="fourth", zh="四"), Text(en="4b", zh="四b"))))
+    order = [0, 1, 3]
+    seen = [render.hint_page(hints, order, step) for step in (1, 2, 3, 4)]
+    assert [[levels for _, levels in page] for page, _ in seen[:2]] == [
+        [HINT_A.levels[:1], HINT_B.levels[:1]], [HINT_A.levels, HINT_B.levels]]
+    assert [last for _, last in seen] == [False, False, True, True]
+    assert seen[2][0][-1][1] == hints[3].levels  # past the deepest level: the next hint, in full
+    text = render.render_hints("demo", Text(en="Demo", zh="演示"), seen[1][0], "zh")
+    assert "提示 2/2：接口甲" in text and "整个题目" not in text
 
 
 # -- untouched stubs ---------------------------------------------------------------
