@@ -85,7 +85,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     lang: Lang = args.lang or default_lang()
     odd = unknown_lang()
     if odd is not None and args.lang is None:
-        print(UNKNOWN_LANG.format(value=odd, lang=lang).render(lang), file=sys.stderr)
+        # One line, whatever the language: a note, not a page.
+        print(UNKNOWN_LANG.format(value=odd, lang=lang).render(lang).replace("\n", " / "), file=sys.stderr)
     try:
         topics = catalog.load(PROJECT_ROOT / "tests")
         memory = state.load(args.workspace)

@@ -155,8 +155,10 @@ def hint_order(topic: TopicResult) -> list[int]:
     for group in failure_groups(topic):
         names = {t.base for t in group.tests}
         cause = group.cause.name if group.cause is not None else None
-        order += [i for i, h in enumerate(topic.hints) if cause in h.causes and i not in order]
-        order += [i for i, h in enumerate(topic.hints) if names & set(h.tests) and i not in order]
+        answers = [i for i, h in enumerate(topic.hints) if cause in h.causes]
+        # A hint that answers the group's cause speaks for all its tests.
+        order += [i for i in answers or [i for i, h in enumerate(topic.hints) if names & set(h.tests)]
+                  if i not in order]
     failing = topic.problem is not None or any(t.outcome is not Status.PASSED for t in topic.tests)
     if not order and failing:
         order = [i for i, h in enumerate(topic.hints) if not h.tests]

@@ -58,7 +58,7 @@ def test_an_unknown_language_gets_a_note_not_silence() -> None:
     proc = run_cli("--list", env={"GRADER_LANG": "fr"})
     assert proc.returncode == 0
     assert proc.stderr.splitlines() == [
-        "注意：GRADER_LANG=fr 不是本评分程序支持的语言（zh、en 或 both）；改用 both。",
+        "注意：GRADER_LANG=fr 不是本评分程序支持的语言（zh、en 或 both）；改用 both。 / "
         "Note: GRADER_LANG=fr is not a language of this grader (zh, en or both); using both."]
 
 
