@@ -230,3 +230,25 @@ def test_untouched_stubs_get_a_short_welcome() -> None:
 def replace_tests(topic: TopicResult, outcome: Status, message: Text) -> TopicResult:
     return TopicResult(topic.name, topic.title, tuple(
         TestResult(t.name, t.title, outcome, t.max_points, message) for t in topic.tests))
+
+
+def test_verbose_shows_every_failure_and_every_line() -> None:
+    long = Text(en="\n".join(f"line {i}" for i in range(40)), zh="长")
+    topic = TopicResult("demo", Text(en="Demo", zh="演示"), tuple(
+        result(f"test_{i}", Status.FAILED, Text(en=f"kind {chr(97 + i)} of failure\n" + long.en, zh="长"))
+        for i in range(5)))
+    short = render.render_text(Report("ws", (topic,)), "en")
+    full = render.render_text(Report("ws", (topic,)), "en", verbose=True)
+    assert "kind d" not in short and "2 more kinds of failure" in short and "line 39" not in short
+    assert all(f"kind {c}" in full for c in "abcde") and "line 39" in full
+
+
+def test_grader_paths_never_reach_the_student(tmp_path: Path) -> None:
+    from grading.scrub import Scrubber
+    workspace, grader = tmp_path / "course" / "exercises", tmp_path / "course"
+    scratch = tmp_path / "kata-grade-x1y2" / "upload_server"
+    scrub = Scrubber(workspace, scratch, grader)
+    said = scrub(f'File "{workspace}/upload_server.py", line 9; wrote {scratch}/basetemp/test_a0/root/x.bin; '
+                 f"/var/tmp/kata-grade-zz/daemon/tmp/kata-sandbox-q/call1/cwd/pid; {grader}/tests/test_x.py")
+    assert said == ('File "upload_server.py", line 9; wrote <scratch>/test_a0/root/x.bin; '
+                    "<scratch>/call1/cwd/pid; <grader>/tests/test_x.py")
