@@ -94,10 +94,15 @@ def test_hint_gives_the_next_level_each_time(tmp_path: Path) -> None:
     assert graded.returncode == 1
     nudges = [h.levels[0].en for h in TOPICS["concepts"].hints]
     apis = [h.levels[1].en for h in TOPICS["concepts"].hints]
+    # The report showed the nudges of the first two; the first --hint goes one level deeper
+    # for those, the second adds the next hint in full: then there is no more.
     first = run_cli("--hint", "concepts", "--workspace", str(workspace), env=on)
     assert first.returncode == 0
-    assert all(api[:30] in first.stdout.replace("\n", " ") for api in apis), first.stdout
-    assert "That is the last level" in first.stdout
+    shown = first.stdout.replace("\n", " ")
+    assert all(api[:30] in shown for api in apis[:2]) and apis[2][:30] not in shown, first.stdout
+    assert "gives a stronger hint" in first.stdout
+    second = run_cli("--hint", "concepts", "--workspace", str(workspace), env=on).stdout
+    assert apis[2][:30] in second.replace("\n", " ") and "That is the last level" in second
     everything = run_cli("--hint", "concepts", "--all", "--workspace", str(workspace), env=on).stdout
     assert all(text[:30] in everything for text in nudges + apis)
 
