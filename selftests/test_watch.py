@@ -102,3 +102,38 @@ def test_polling_switches_on_when_events_do_not_arrive(tmp_path: Path,
     no_events, grade = watch._watch(tmp_path, {"concepts"}, ["concepts"], [], console, "en", False, None)
     assert no_events and grade is None and calls == [False]
     assert not (tmp_path / watch.PROBE).exists()  # the probe cleans up after itself
+
+
+def test_a_save_during_a_grade_restarts_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from rich.console import Console
+
+    from grading import watch
+
+    saved = str(tmp_path / "concepts.py")
+
+    def two_saves(*paths: object, **options: object):  # type: ignore[no-untyped-def]
+        yield {(watch.watchfiles.Change.modified, saved)}
+        yield {(watch.watchfiles.Change.modified, saved)}  # again, while the first grade runs
+
+    grades: list[FakeGrade] = []
+
+    class FakeGrade:
+        def __init__(self, topics: list[str], *rest: object) -> None:
+            self.topics, self.stopped = topics, False
+            grades.append(self)
+
+        def running(self) -> bool:
+            return not self.stopped  # still grading when the next save comes
+
+        def stop(self) -> None:
+            self.stopped = True
+
+        def finished_now(self) -> bool:
+            return False
+
+    monkeypatch.setattr(watch.watchfiles, "watch", two_saves)
+    monkeypatch.setattr(watch, "Grade", FakeGrade)
+    console = Console(file=open(os.devnull, "w"))  # noqa: SIM115
+    no_events, last = watch._watch(tmp_path, {"concepts"}, ["concepts"], [], console, "en", True, None)
+    assert not no_events and [g.topics for g in grades] == [["concepts"], ["concepts"]]
+    assert grades[0].stopped and last is grades[1] and not grades[1].stopped
