@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -50,3 +51,23 @@ def grader(tmp_path: Path):  # type: ignore[no-untyped-def]
     def run(*args: str | Path, env: dict[str, str] | None = None) -> Graded:
         return grade(*args, tmp_path=tmp_path, env=env)
     return run
+
+
+def committed_stub(name: str) -> bytes:
+    """``exercises/<name>.py`` as committed, whatever the working copy holds now."""
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed: the committed stubs cannot be read "
+                    "(exercises/ may hold your work)")
+    proc = subprocess.run(["git", "show", f"HEAD:exercises/{name}.py"], cwd=ROOT, capture_output=True)
+    if proc.returncode != 0:
+        why = proc.stderr.decode(errors="replace").strip()[:80]
+        pytest.skip(f"not a git checkout with a commit ({why}): the committed stubs cannot be read")
+    return proc.stdout
+
+
+def stub_copy(folder: Path, *names: str) -> Path:
+    """A folder holding the committed stubs of ``names``: what a fresh clone's exercises/ holds."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        (folder / f"{name}.py").write_bytes(committed_stub(name))
+    return folder

@@ -16,7 +16,7 @@ import pytest
 
 from grading import catalog, cli
 
-from .conftest import ROOT, SELFTESTS, grade
+from .conftest import ROOT, SELFTESTS, committed_stub, grade, stub_copy
 
 TOPICS = {t.name: t for t in catalog.load(ROOT / "tests")}
 
@@ -66,7 +66,10 @@ def workspace_with(tmp_path: Path, **sources: str) -> Path:
     workspace = tmp_path / "ws"
     workspace.mkdir()
     for name, folder in sources.items():
-        shutil.copy(ROOT / folder / f"{name}.py", workspace / f"{name}.py")
+        if folder == "exercises":  # the stub as committed, not a student's work in progress
+            (workspace / f"{name}.py").write_bytes(committed_stub(name))
+        else:
+            shutil.copy(ROOT / folder / f"{name}.py", workspace / f"{name}.py")
     return workspace
 
 
@@ -121,7 +124,8 @@ def test_main_returns_instead_of_exiting(capsys: pytest.CaptureFixture[str]) -> 
 
 def test_exit_1_when_a_test_fails(tmp_path) -> None:  # type: ignore[no-untyped-def]
     json_file = tmp_path / "r.json"
-    proc = run_cli("process_function", "--quiet", "--json", str(json_file))
+    stubs = stub_copy(tmp_path / "stubs", "process_function")
+    proc = run_cli("process_function", "--quiet", "--json", str(json_file), "--workspace", str(stubs))
     assert proc.returncode == 1 and json_file.exists()
 
 
@@ -131,7 +135,9 @@ def test_unwritable_report_is_a_usage_error_before_grading(tmp_path) -> None:  #
 
 
 def test_pytest_settings_from_the_environment_are_ignored(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    graded = grade("process_function", tmp_path=tmp_path, env={"PYTEST_ADDOPTS": "--bogus -x"})
+    stubs = stub_copy(tmp_path / "stubs", "process_function")
+    graded = grade("process_function", "--workspace", stubs, tmp_path=tmp_path,
+                   env={"PYTEST_ADDOPTS": "--bogus -x"})
     assert graded.returncode == 1
     assert set(graded.outcomes("process_function").values()) == {"failed"}
     assert len(graded.outcomes("process_function")) == 7

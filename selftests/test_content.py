@@ -9,30 +9,16 @@ from __future__ import annotations
 
 import ast
 import re
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from grading import catalog
 
-from .conftest import ROOT, Graded, grade
+from .conftest import ROOT, Graded, committed_stub, grade
 
 TOPICS = catalog.load(ROOT / "tests")
 NAMES = [t.name for t in TOPICS]
-
-
-def committed_stub(name: str) -> bytes:
-    """``exercises/<name>.py`` as committed, whatever the working copy holds now."""
-    if shutil.which("git") is None:
-        pytest.skip("git is not installed: the committed stubs cannot be read "
-                    "(exercises/ may hold your work)")
-    proc = subprocess.run(["git", "show", f"HEAD:exercises/{name}.py"], cwd=ROOT, capture_output=True)
-    if proc.returncode != 0:
-        why = proc.stderr.decode(errors="replace").strip()[:80]
-        pytest.skip(f"not a git checkout with a commit ({why}): the committed stubs cannot be read")
-    return proc.stdout
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import ROOT
+from .conftest import ROOT, committed_stub
 
 
 class Watcher:
@@ -66,7 +66,7 @@ class Watcher:
 def test_a_save_is_regraded(env: dict[str, str], mode: str, tmp_path: Path) -> None:
     workspace = tmp_path / "ws"
     workspace.mkdir()
-    shutil.copy(ROOT / "exercises" / "concepts.py", workspace / "concepts.py")
+    (workspace / "concepts.py").write_bytes(committed_stub("concepts"))
     watcher = Watcher(workspace, env)
     try:
         watcher.wait_for(f"Watch mode: {mode}")
