@@ -74,7 +74,8 @@ class Board:
 
     def progress(self, result: TopicResult) -> None:
         with self._lock:
-            if self.stopped:
+            # After an interrupt, or a topic where -k selected nothing: not a result.
+            if self.stopped or not (result.tests or result.problem or result.broken):
                 return
             self._rows[result.name].result = result
         if not self.live:

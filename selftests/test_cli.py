@@ -117,6 +117,12 @@ def test_quiet_prints_only_the_total(tmp_path: Path) -> None:
     assert proc.stderr == ""
 
 
+def test_a_k_that_selects_nothing_reports_no_topic() -> None:
+    proc = run_cli("daemon", "-k", "nomatch")
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert proc.stderr.splitlines()[0] == "ERROR -k nomatch selects no test in the topics chosen."
+
+
 def test_main_returns_instead_of_exiting(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["--list", "--lang", "en"]) == 0
     assert "process_function" in capsys.readouterr().out
