@@ -8,16 +8,26 @@ order. Every problem is a ``GradingError`` whose ``tip`` says the fix.
 
 from __future__ import annotations
 
+import difflib
+import hashlib
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .causes import CAUSES
 from .errors import GradingError
 from .i18n import Text, plain
+from .results import Hint
 
 MANIFEST = "topics.toml"
-SUPPORTED_VERSIONS = (1,)
+#: 1: ``hints`` a list of texts for the whole topic; 2: ``[[topic.hint]]`` tables,
+#: each with the tests it belongs to, the causes it answers and its levels
+#: (``nudge``, then ``api``).
+SUPPORTED_VERSIONS = (1, 2)
+HINT_LEVELS = ("nudge", "api")
+CAUSE_NAMES = [c.name for c in CAUSES]
 DEFAULT_TIME_LIMIT = 180.0
 DEFAULT_TEST_TIMEOUT = 60.0
 
@@ -31,8 +41,10 @@ class Topic:
     time_limit: float
     #: Seconds for one test (pytest-timeout): a backstop behind the sandbox's own limits.
     test_timeout: float
-    hints: tuple[Text, ...]
+    hints: tuple[Hint, ...]
     test_file: Path
+    #: ``stub_digest`` of the stub as shipped: a file with this digest is untouched.
+    stub: str | None = None
 
 
 def load(tests_dir: Path) -> list[Topic]:
@@ -55,7 +67,7 @@ def load(tests_dir: Path) -> list[Topic]:
     entries = data.get("topic", [])
     if not isinstance(entries, list) or not entries:
         raise _bad(path, NO_TOPICS, TIP_NO_TOPICS)
-    topics = [_topic(entry, tests_dir, path) for entry in entries]
+    topics = [_topic(entry, tests_dir, path, data["version"]) for entry in entries]
     names = [t.name for t in topics]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
@@ -63,7 +75,7 @@ def load(tests_dir: Path) -> list[Topic]:
     return topics
 
 
-def _topic(entry: dict[str, Any], tests_dir: Path, path: Path) -> Topic:
+def _topic(entry: dict[str, Any], tests_dir: Path, path: Path, version: int) -> Topic:
     name = entry.get("name")
     if not isinstance(name, str) or not name.isidentifier():
         raise _bad(path, BAD_NAME.format(name=repr(name)), TIP_NAME)
@@ -82,17 +94,18 @@ def _topic(entry: dict[str, Any], tests_dir: Path, path: Path) -> Topic:
             raise _bad(path, BAD_NUMBER.format(topic=name, field=field, value=repr(entry.get(field))),
                        TIP_SECONDS.format(field=field))
         limits[field] = seconds
-    hints = entry.get("hints", [])
-    if not isinstance(hints, list):
+    if version == 1 and not isinstance(entry.get("hints", []), list):
         raise _bad(path, BAD_HINTS.format(topic=name), TIP_HINTS)
+    test_file = tests_dir / f"test_{name}.py"
     return Topic(
         name=name,
         title=_text(entry.get("title", {}), name),
         points=points,
         time_limit=limits["time_limit"],
         test_timeout=limits["test_timeout"],
-        hints=tuple(_text(h, "") for h in hints),
-        test_file=tests_dir / f"test_{name}.py",
+        hints=_hints(entry, name, test_file, path, version),
+        test_file=test_file,
+        stub=str(entry["stub"]) if "stub" in entry else None,
     )
 
 
@@ -107,6 +120,78 @@ def _bad(path: Path, why: Text, tip: Text) -> GradingError:
     return GradingError(BAD_MANIFEST.format(path=path, why=why), tip)
 
 
+def stub_digest(source: bytes) -> str:
+    """A short fingerprint of a module's text, the same whatever its line endings."""
+    return hashlib.sha256(source.replace(b"\r\n", b"\n")).hexdigest()[:16]
+
+
+def is_stub(topic: Topic, workspace: Path) -> bool:
+    """The workspace's file for ``topic`` is the stub as shipped."""
+    try:
+        source = (workspace / f"{topic.name}.py").read_bytes()
+    except OSError:
+        return False
+    return topic.stub is not None and stub_digest(source) == topic.stub
+
+
+def _hints(entry: dict[str, Any], name: str, test_file: Path, path: Path, version: int) -> tuple[Hint, ...]:
+    if version == 1:
+        return tuple(Hint(levels=(_text(h, ""),)) for h in entry.get("hints", []))
+    if "hints" in entry:
+        raise GradingError(BAD_MANIFEST.format(path=path, why=(
+            f"topic {name!r}: version 2 writes hints as [[topic.hint]] tables with "
+            "tests = [...], nudge = {zh, en} and api = {zh, en}, not a hints list")))
+    known = _test_names(test_file)
+    hints = []
+    for number, table in enumerate(entry.get("hint", []), start=1):
+        where = f"topic {name!r}, hint {number}"
+        extra = set(table) - {"tests", "causes", *HINT_LEVELS}
+        if extra:
+            raise GradingError(BAD_MANIFEST.format(path=path, why=(
+                f"{where}: unknown keys {sorted(extra)} (a hint has tests, causes, nudge and api)")))
+        causes = table.get("causes", [])
+        unknown_causes = [c for c in causes if c not in CAUSE_NAMES] if isinstance(causes, list) else causes
+        if unknown_causes:
+            raise GradingError(BAD_MANIFEST.format(path=path, why=(
+                f"{where}: causes must name entries of grading/causes.py, not {unknown_causes}"
+                f"{_did_you_mean(str(unknown_causes[0]), CAUSE_NAMES)}")))
+        if "nudge" not in table:
+            raise GradingError(BAD_MANIFEST.format(path=path, why=(
+                f"{where}: no nudge (level 1: the concept, and where to read in the lesson)")))
+        tests = table.get("tests", [])
+        if not isinstance(tests, list) or not all(isinstance(t, str) for t in tests):
+            raise GradingError(BAD_MANIFEST.format(path=path, why=f"{where}: tests must be a list of names"))
+        unknown = [t for t in tests if known is not None and t not in known]
+        if unknown:
+            raise GradingError(BAD_MANIFEST.format(path=path, why=(
+                f"{where}: {test_file.name} has no test {', '.join(unknown)}"
+                f"{_did_you_mean(unknown[0], known or set())}")))
+        levels = []
+        for level in HINT_LEVELS:
+            if level in table:
+                value = table[level]
+                if not isinstance(value, dict) or not value.get("zh") or not value.get("en"):
+                    raise GradingError(BAD_MANIFEST.format(path=path, why=(
+                        f"{where}: {level} must be {{ zh = \"...\", en = \"...\" }}")))
+                levels.append(_text(value, ""))
+        hints.append(Hint(levels=tuple(levels), tests=tuple(tests), causes=tuple(causes)))
+    return tuple(hints)
+
+
+def _test_names(test_file: Path) -> set[str] | None:
+    """The test functions a hidden test file defines (None when it cannot be read)."""
+    try:
+        source = test_file.read_text(encoding="utf-8")
+    except OSError:
+        return None
+    return set(re.findall(r"^def (test_\w+)", source, flags=re.MULTILINE))
+
+
+def _did_you_mean(name: str, known: set[str] | list[str]) -> str:
+    close = difflib.get_close_matches(name, sorted(known), n=1)
+    return f" (did you mean {close[0]}?)" if close else ""
+
+
 def _text(value: Any, fallback: str) -> Text:
     if isinstance(value, dict):
         return Text(en=str(value.get("en", fallback)), zh=str(value.get("zh", value.get("en", fallback))))
@@ -119,9 +204,11 @@ def select(topics: list[Topic], names: list[str]) -> list[Topic]:
     known = {t.name for t in topics}
     unknown = [n for n in names if n not in known]
     if unknown:
+        close = difflib.get_close_matches(unknown[0], sorted(known), n=1)
+        tip = DID_YOU_MEAN.format(name=close[0]) if close else LIST_TIP
         raise GradingError(UNKNOWN_TOPIC.format(names=", ".join(unknown),
                                                 known=", ".join(t.name for t in topics)),
-                           TIP_UNKNOWN_TOPIC)
+                           tip if close else TIP_UNKNOWN_TOPIC)
     chosen = [t for t in topics if t.name in names]
     missing = [t.test_file for t in chosen if not t.test_file.is_file()]
     if missing:
@@ -133,7 +220,7 @@ def select(topics: list[Topic], names: list[str]) -> list[Topic]:
 
 #: The keys a manifest may hold; anything else is a typo the grader would otherwise ignore.
 TOP_LEVEL_KEYS = frozenset({"version", "topic"})
-TOPIC_KEYS = frozenset({"name", "title", "points", "time_limit", "test_timeout", "hints"})
+TOPIC_KEYS = frozenset({"name", "title", "points", "time_limit", "test_timeout", "hints", "hint", "stub"})
 
 BAD_MANIFEST = Text(
     en="The topic manifest {path} cannot be used: {why}.",
@@ -202,6 +289,9 @@ UNKNOWN_TOPIC = Text(
     en="No topic named {names}. The topics are: {known}.",
     zh="没有名为 {names} 的题目。现有题目：{known}。",
 )
+DID_YOU_MEAN = Text(en="Did you mean {name}? python grader.py {name}",
+                    zh="你是不是想输入 {name}？python grader.py {name}")
+LIST_TIP = Text(en="python grader.py --list shows the topics.", zh="python grader.py --list 可列出所有题目。")
 TIP_UNKNOWN_TOPIC = Text(
     en="Check the spelling: `python grader.py --list` shows every topic with its points.",
     zh="检查拼写：`python grader.py --list` 会列出所有题目及其分值。",

@@ -4,7 +4,9 @@ One pytest process per topic: a topic that hangs or crashes its test process
 costs that topic only, the process is killed as a whole tree at the topic's
 time limit, and what it recorded before (one JSON line per test, written as
 each test ends) is kept. Topics run side by side on the available cores,
-longest time limit first.
+longest time limit first. Two optional callbacks feed a live display:
+``progress`` gets each topic's result, ``on_start`` the raw report stream of
+each topic's test process as it arrives (``b""`` when it starts).
 """
 
 from __future__ import annotations
@@ -31,13 +33,16 @@ from .channel import Channel, open_channel
 from .host import HOST
 from .i18n import Text, plain
 from .processes import Killable, kill_all, kill_tree, release_root, start_root
-from .results import Report, Status, TestResult, TopicResult
+from .results import Kind, Report, Status, TestResult, TopicResult, text_of
 from .zygote import WarmLauncher, warm_possible
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 #: Called with each topic's result as soon as it is known (live progress).
 Progress = Callable[[TopicResult], None]
+#: Called with a topic's name and each chunk of its report stream as it arrives
+#: (``b""`` when its test process starts): what is running now, for a live display.
+Started = Callable[[str, bytes], None]
 
 
 def scratch_base() -> str | None:
@@ -57,7 +62,8 @@ def default_jobs() -> int:
 
 
 def run(topics: list[Topic], workspace: Path, jobs: int | None = None,
-        progress: Progress | None = None, keyword: str | None = None) -> Report:
+        progress: Progress | None = None, keyword: str | None = None,
+        on_start: Started | None = None) -> Report:
     """Grade ``topics`` against ``workspace``; results in the topics' order.
 
     ``jobs`` topics at once; by default as many as there are cores, and more
@@ -75,7 +81,7 @@ def run(topics: list[Topic], workspace: Path, jobs: int | None = None,
 
     def grade(turn: int, topic: Topic) -> TopicResult:
         with admission.slot(turn):
-            return run_topic(topic, workspace, Path(scratch), launcher, progress, keyword)
+            return run_topic(topic, workspace, Path(scratch), launcher, progress, keyword, on_start)
 
     finished = False
     try:
@@ -247,7 +253,8 @@ def _replace_fd(args: list[str], old: int, new: int) -> list[str]:
 
 
 def run_topic(topic: Topic, workspace: Path, scratch: Path, launcher: TopicLauncher,
-              progress: Progress | None = None, keyword: str | None = None) -> TopicResult:
+              progress: Progress | None = None, keyword: str | None = None,
+              on_start: Started | None = None) -> TopicResult:
     # Short names all the way down: a socket path (multiprocessing.Manager
     # puts one in TMPDIR) may not exceed 104 bytes on macOS, 108 on Linux.
     folder = Path(tempfile.mkdtemp(prefix=f"{topic.name[:4]}-", dir=scratch))
@@ -255,10 +262,13 @@ def run_topic(topic: Topic, workspace: Path, scratch: Path, launcher: TopicLaunc
     log_path = folder / "pytest.log"
     # The test process reports through a channel no other process can name:
     # an inherited pipe, or a loopback socket whose key goes through stdin.
-    channel = open_channel(HOST.inherits_fds)
+    feed = None if on_start is None else (lambda data: on_start(topic.name, data))
+    channel = open_channel(HOST.inherits_fds, feed)
     args = pytest_args(topic, workspace, folder, channel.args(), keyword)
     started = time.monotonic()
     with open(log_path, "wb") as log:
+        if feed is not None:
+            feed(b"")  # the topic's test process starts now
         try:
             proc = launcher.start(args, folder / "t", log.fileno(), channel)
         finally:
@@ -345,9 +355,10 @@ def collect(topic: Topic, report: bytes, returncode: int | None, timed_out: bool
         if done is not None:
             message = done.get("message")
             tests.append(TestResult(
-                name=info["name"], title=info["title"], outcome=Status(done["outcome"]),
-                max_points=float(info["points"]),
-                message=Text(en=message["en"], zh=message["zh"]) if message else None))
+                name=info["name"], title=text_of(info["title"]) or plain(info["name"]),
+                outcome=Status(done["outcome"]), max_points=float(info["points"]),
+                message=Text(en=message["en"], zh=message["zh"]) if message else None,
+                kind=Kind(done.get("kind", ""))))
             continue
         text: Text | None
         if first_missing and timed_out:
@@ -359,7 +370,8 @@ def collect(topic: Topic, report: bytes, returncode: int | None, timed_out: bool
             outcome = Status.ERROR
             text = msg.NOT_RUN.format(why=problem) if problem else None
         first_missing = False
-        tests.append(TestResult(name=info["name"], title=info["title"], outcome=outcome,
+        tests.append(TestResult(name=info["name"], title=text_of(info["title"]) or plain(info["name"]),
+                                outcome=outcome,
                                 max_points=float(info["points"]), message=text))
     broken = not collected and not timed_out and returncode != 5  # 5: -k selected nothing
     if broken:

@@ -64,7 +64,8 @@ def grade(*args: str | Path, tmp_path: Path, env: dict[str, str] | None = None,
         raise AssertionError("this test grades the lesson's topics: mark it @pytest.mark.slow, or "
                              "grade the engine's fixture topics (--tests ENGINE_TESTS)")
     out = tmp_path / f"grade-{os.getpid()}-{len(list(tmp_path.iterdir()))}.json"
-    full_env = {**os.environ, "GRADER_LANG": "en", "NO_COLOR": "1", **(env or {})}
+    # GRADER_STATE=off: grading the checkout's folders leaves no state file behind.
+    full_env = {**os.environ, "GRADER_LANG": "en", "NO_COLOR": "1", "GRADER_STATE": "off", **(env or {})}
     proc = subprocess.run(
         [python, str(ROOT / "grader.py"), *map(str, args), "--quiet", "--json", str(out)],
         cwd=ROOT, capture_output=True, text=True, env=full_env, timeout=timeout,
@@ -130,3 +131,21 @@ class Kata:
 
 def all_katas() -> list[Kata]:
     return [Kata.load(p.parent) for p in sorted(KATAS.glob("*/kata.toml"))]
+def committed_stub(name: str) -> bytes:
+    """``exercises/<name>.py`` as committed, whatever the working copy holds now."""
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed: the committed stubs cannot be read "
+                    "(exercises/ may hold your work)")
+    proc = subprocess.run(["git", "show", f"HEAD:exercises/{name}.py"], cwd=ROOT, capture_output=True)
+    if proc.returncode != 0:
+        why = proc.stderr.decode(errors="replace").strip()[:80]
+        pytest.skip(f"not a git checkout with a commit ({why}): the committed stubs cannot be read")
+    return proc.stdout
+
+
+def stub_copy(folder: Path, *names: str) -> Path:
+    """A folder holding the committed stubs of ``names``: what a fresh clone's exercises/ holds."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        (folder / f"{name}.py").write_bytes(committed_stub(name))
+    return folder

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -12,14 +14,18 @@ from pathlib import Path
 import psutil
 import pytest
 
-from grading import cli
+from grading import catalog, cli
 
-from .conftest import ENGINE_TESTS, KATAS, ROOT, Kata, grade
+from .conftest import ENGINE_TESTS, KATAS, ROOT, Kata, committed_stub, grade
+
+TOPICS = {t.name: t for t in catalog.load(ROOT / "tests")}
 
 
-def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "grader.py", *args], cwd=ROOT, capture_output=True,
-                          text=True, env={"PATH": "/usr/bin:/bin", "GRADER_LANG": "en"},
+def run_cli(*args: str, env: dict[str, str] | None = None,
+            cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, str(ROOT / "grader.py"), *args], cwd=cwd, capture_output=True,
+                          text=True, env={"PATH": "/usr/bin:/bin", "GRADER_LANG": "en",
+                                          "GRADER_STATE": "off", **(env or {})},
                           stdin=subprocess.DEVNULL, timeout=60)
 
 
@@ -28,6 +34,10 @@ def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
     (["no_such_topic"], "No topic named no_such_topic"),
     (["--jobs", "0"], "is not a whole number >= 1"),
     (["--lang", "fr"], "invalid choice"),
+    (["deamon"], "Did you mean daemon? python grader.py daemon"),
+    (["daemon", "-k", "nomatch"], "-k nomatch selects no test"),
+    (["--all"], "--all goes with --hint TOPIC"),
+    (["--hint", "zombie"], "Did you mean zombie_orphan?"),
 ])
 def test_usage_errors_exit_2_with_the_rule(argv: list[str], sentence: str) -> None:
     proc = run_cli(*argv)
@@ -39,8 +49,78 @@ def test_usage_errors_exit_2_with_the_rule(argv: list[str], sentence: str) -> No
 def test_list_shows_every_topic_in_order() -> None:
     proc = run_cli("--list", "--lang", "en")
     assert proc.returncode == 0
-    names = [line.split()[0] for line in proc.stdout.splitlines()]
+    names = [line.split()[1] for line in proc.stdout.splitlines()]
     assert names[:2] == ["concepts", "upload_server"] and len(names) == 11
+    assert proc.stdout.splitlines()[0].startswith(" 1. concepts")
+
+
+def test_an_unknown_language_gets_a_note_not_silence() -> None:
+    proc = run_cli("--list", env={"GRADER_LANG": "fr"})
+    assert proc.returncode == 0
+    assert proc.stderr.splitlines() == [
+        "注意：GRADER_LANG=fr 不是本评分程序支持的语言（zh、en 或 both）；改用 both。 / "
+        "Note: GRADER_LANG=fr is not a language of this grader (zh, en or both); using both."]
+
+
+def workspace_with(tmp_path: Path, **sources: str) -> Path:
+    workspace = tmp_path / "ws"
+    workspace.mkdir()
+    for name, folder in sources.items():
+        if folder == "exercises":  # the stub as committed, not a student's work in progress
+            (workspace / f"{name}.py").write_bytes(committed_stub(name))
+        else:
+            shutil.copy(ROOT / folder / f"{name}.py", workspace / f"{name}.py")
+    return workspace
+
+
+def test_the_last_result_is_remembered_and_listed(tmp_path: Path) -> None:
+    workspace = workspace_with(tmp_path, concepts="solutions", process_function="exercises")
+    on = {"GRADER_STATE": ""}
+    graded = run_cli("concepts", "--workspace", str(workspace), env=on)
+    assert graded.returncode == 0, graded.stderr
+    assert "Next: python grader.py upload_server --workspace" in graded.stdout
+    state = json.loads((workspace / ".grader-state.json").read_text(encoding="utf-8"))
+    assert state["topics"]["concepts"]["score"] == 8
+    listed = run_cli("--list", "--workspace", str(workspace), env=on).stdout.splitlines()
+    assert "✓ 8/8" in listed[0] and "—" in listed[1]
+    # A corrupt file is noted and forgotten, never a crash; the next grade replaces it.
+    (workspace / ".grader-state.json").write_text("{not json", encoding="utf-8")
+    listed_again = run_cli("--list", "--workspace", str(workspace), env=on)
+    assert listed_again.returncode == 0 and "could not be read" in listed_again.stderr
+    assert "✓" not in listed_again.stdout
+
+
+def test_hint_gives_the_next_level_each_time(tmp_path: Path) -> None:
+    workspace = workspace_with(tmp_path, concepts="exercises")
+    on = {"GRADER_STATE": ""}
+    graded = run_cli("concepts", "--workspace", str(workspace), env=on)
+    assert graded.returncode == 1
+    nudges = [h.levels[0].en for h in TOPICS["concepts"].hints]
+    apis = [h.levels[1].en for h in TOPICS["concepts"].hints]
+    # The report showed the nudges of the first two; the first --hint goes one level deeper
+    # for those, the second adds the next hint in full: then there is no more.
+    first = run_cli("--hint", "concepts", "--workspace", str(workspace), env=on)
+    assert first.returncode == 0
+    shown = first.stdout.replace("\n", " ")
+    assert all(api[:30] in shown for api in apis[:2]) and apis[2][:30] not in shown, first.stdout
+    assert "gives a stronger hint" in first.stdout
+    second = run_cli("--hint", "concepts", "--workspace", str(workspace), env=on).stdout
+    assert apis[2][:30] in second.replace("\n", " ") and "That is the last level" in second
+    everything = run_cli("--hint", "concepts", "--all", "--workspace", str(workspace), env=on).stdout
+    assert all(text[:30] in everything for text in nudges + apis)
+
+
+def test_quiet_prints_only_the_total(tmp_path: Path) -> None:
+    workspace = workspace_with(tmp_path, concepts="solutions")
+    proc = run_cli("concepts", "--quiet", "--workspace", str(workspace))
+    assert proc.stdout.splitlines() == ["Total: 8/8 (" + proc.stdout.split("(", 1)[1].strip()]
+    assert proc.stderr == ""
+
+
+def test_a_k_that_selects_nothing_reports_no_topic() -> None:
+    proc = run_cli("daemon", "-k", "nomatch")
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert proc.stderr.splitlines()[0] == "ERROR -k nomatch selects no test in the topics chosen."
 
 
 def test_main_returns_instead_of_exiting(capsys: pytest.CaptureFixture[str]) -> None:
@@ -75,7 +155,7 @@ def test_sigterm_stops_the_grade_and_everything_it_started(tmp_path: Path) -> No
         [sys.executable, "grader.py", "--quiet", "--tests", str(ENGINE_TESTS), "--workspace",
          str(workspace), "toy_process"],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env={**os.environ, "KATA_PID_DIR": str(pid_dir), "GRADER_LANG": "en"})
+        env={**os.environ, "KATA_PID_DIR": str(pid_dir), "GRADER_LANG": "en", "GRADER_STATE": "off"})
     deadline = time.monotonic() + 60
     while not any(pid_dir.iterdir()) and time.monotonic() < deadline:
         time.sleep(0.1)
@@ -83,6 +163,7 @@ def test_sigterm_stops_the_grade_and_everything_it_started(tmp_path: Path) -> No
     grader.send_signal(signal.SIGTERM)
     _, err = grader.communicate(timeout=20)
     assert grader.returncode == 2 and "Interrupted" in err
+    assert "process_function" not in err, err  # the topic cut short is not reported as a result
     time.sleep(0.5)
     alive = [int(p.name) for p in pid_dir.iterdir()
              if psutil.pid_exists(int(p.name)) and psutil.Process(int(p.name)).status() != "zombie"]

@@ -2,7 +2,10 @@
 
 ``mistakes/<topic>/expect.toml`` lists variants of the solution with one
 mistake each (``[[mistake]]``: the file, the tests that must lose points, a
-phrase the message must contain) and correct variants in another style
+phrase the message must contain, and with ``first = true`` the promise that
+this phrase is in the *first* message the student reads for the topic, the
+whole topic graded; ``first_says`` when that first message names the cause
+in other words) and correct variants in another style
 (``[[correct]]``), which must score full marks. A variant is a ``.patch``
 against ``solutions/<topic>.py`` (it shows the one mistake and nothing else,
 and stops applying if the solution changes under it) or a whole ``.py``
@@ -17,6 +20,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from grading import render
+from grading.i18n import plain
+from grading.results import Status, TestResult, TopicResult, split_title
 
 from . import patching
 from .conftest import ROOT, SELFTESTS, grade
@@ -55,10 +62,21 @@ def graded_variant(topic: str, file: str, tmp_path: Path, only: list[str] | None
     return graded
 
 
+def first_message(topic: dict[str, Any]) -> str:
+    """What the report shows first for a topic graded to JSON (English): its first failure group."""
+    result = TopicResult(topic["name"], plain(topic["name"]), tuple(
+        TestResult(t["name"], split_title(t["title"]), Status(t["outcome"]), t["max_points"],
+                   plain(t["message"]) if t["message"] else None) for t in topic["tests"]))
+    groups = render.failure_groups(result)
+    return groups[0].says("en") if groups else ""
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize(("topic", "entry"), cases("mistake"))
 def test_mistake_is_caught_and_named(topic: str, entry: dict[str, Any], tmp_path: Path) -> None:
-    graded = graded_variant(topic, entry["file"], tmp_path, only=entry["fails"])
+    first = entry.get("first", False) or "first_says" in entry
+    # Where the first message counts, the whole topic is graded, as a student would.
+    graded = graded_variant(topic, entry["file"], tmp_path, only=None if first else entry["fails"])
     tests = graded.topic(topic)["tests"]
     assert graded.returncode == 1
     for name in entry["fails"]:
@@ -68,6 +86,10 @@ def test_mistake_is_caught_and_named(topic: str, entry: dict[str, Any], tmp_path
         assert lost, f"{entry['file']}: {name} passed, but it should catch this mistake"
         said = " ".join(t["message"] for t in lost).lower()
         assert entry["says"].lower() in said, f"{name} did not say {entry['says']!r}: {said[:500]}"
+    if first:
+        wanted = entry.get("first_says", entry["says"])
+        shown = first_message(graded.topic(topic))
+        assert wanted.lower() in shown.lower(), f"the first message does not say {wanted!r}: {shown[:500]}"
 
 
 @pytest.mark.slow
