@@ -70,7 +70,8 @@ def run(pytester: pytest.Pytester, tmp_path: Path,
     report = tmp_path / "report.jsonl"
     (tmp_path / "scratch").mkdir()
     pytester.runpytest_subprocess("-p", "pytest_timeout", "-p", "grading.plugin",
-                                  "--grading-report", str(report), "--workspace", str(tmp_path), "--timeout-method", "signal",
+                                  "--grading-report", str(report), "--workspace", str(tmp_path),
+                                  "--timeout-method", "signal",
                                   "--basetemp", str(tmp_path / "scratch" / "basetemp"))
     records = [json.loads(line) for line in report.read_text(encoding="utf-8").splitlines()]
     assert sum(r["event"] == "collected" for r in records) == 11
