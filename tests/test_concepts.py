@@ -35,30 +35,26 @@ def _hash(qid: str, letter: str) -> str:
     return hashlib.sha256(f"{SALT}{qid}:{letter}".encode()).hexdigest()
 
 
-def _raise(text: Text) -> NoReturn:
-    fail(en=text.en, zh=text.zh)
-
-
 def _grade(sandbox: Any, qid: str) -> None:
     """Read ANSWERS[qid] from the student's module and compare its hash."""
     answers = sandbox.get("ANSWERS").unwrap()
     if not isinstance(answers, dict):
-        _raise(NOT_A_DICT.format(got=repr(answers)[:80], kind=type(answers).__name__))
+        fail(NOT_A_DICT.format(got=repr(answers)[:80], kind=type(answers).__name__))
     if qid not in answers:
-        _raise(MISSING.format(qid=qid))
+        fail(MISSING.format(qid=qid))
     raw = answers[qid]
     if not isinstance(raw, str):
-        _raise(NOT_A_STR.format(qid=qid, got=repr(raw)[:40], kind=type(raw).__name__))
+        fail(NOT_A_STR.format(qid=qid, got=repr(raw)[:40], kind=type(raw).__name__))
     # "b", " B " and "B" are the same answer.
     letter = raw.strip().upper()
     if not letter:
-        _raise(UNANSWERED.format(qid=qid))
+        fail(UNANSWERED.format(qid=qid))
     if letter not in CHOICES:
-        _raise(NOT_A_CHOICE.format(qid=qid, got=repr(raw)))
+        fail(NOT_A_CHOICE.format(qid=qid, got=repr(raw)))
     if _hash(qid, letter) != ANSWER_HASHES[qid]:
         concept, section = REVISIT[qid]
         # The message names the concept and where to read, never the answer.
-        _raise(WRONG.format(qid=qid, got=letter, concept_en=concept.en,
+        fail(WRONG.format(qid=qid, got=letter, concept_en=concept.en,
                             concept_zh=concept.zh, section=section))
 
 

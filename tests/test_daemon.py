@@ -40,10 +40,6 @@ MARGIN = 1.0
 DIES_WITHIN = 1.0
 
 
-def _say(text: Text, **values: Any) -> NoReturn:
-    fail(en=text.en.format(**values), zh=text.zh.format(**values))
-
-
 def _call_start_daemon(sandbox, seconds: float, pid_file: Path) -> tuple[Call, ProcessSnapshot]:
     """Call start_daemon; name the two mistakes that raise, else demand a Process."""
     result = sandbox.call("start_daemon", seconds, str(pid_file), keep_children=True,
@@ -51,12 +47,12 @@ def _call_start_daemon(sandbox, seconds: float, pid_file: Path) -> tuple[Call, P
     error = result.error
     if error is not None and error.phase == "call":
         if error.type == "AssertionError" and "already started" in error.message:
-            _say(AFTER_START, seconds=seconds, message=error.message)
+            fail(AFTER_START, seconds=seconds, message=error.message)
         if error.type == "TypeError" and "not callable" in error.message:
-            _say(CALLED, seconds=seconds, message=error.message)
+            fail(CALLED, seconds=seconds, message=error.message)
     value = result.unwrap()
     if not isinstance(value, ProcessSnapshot):
-        _say(NOT_A_PROCESS, seconds=seconds, got=repr(value))
+        fail(NOT_A_PROCESS, seconds=seconds, got=repr(value))
     return result, value
 
 
@@ -72,7 +68,7 @@ def _daemon_pid(snapshot: ProcessSnapshot, pid_file: Path) -> int:
         return snapshot.pid
     pid = _read_pid(pid_file)
     if pid is None:
-        _say(NO_PID)
+        fail(NO_PID)
     return pid
 
 
@@ -98,14 +94,14 @@ def test_guard_writes_pid_then_over(sandbox, start_method, tmp_path: Path) -> No
     pid = _read_pid(pid_file)
     if pid is None and "over" in text:
         # "over" written with "w": the pid was overwritten.
-        _say(GUARD_OVER, sleep=GUARD_SLEEP, got=repr(text[:200]))
+        fail(GUARD_OVER, sleep=GUARD_SLEEP, got=repr(text[:200]))
     if pid != result.pid:
-        _say(GUARD_PID, sleep=GUARD_SLEEP, pid=result.pid, got=repr(text[:200]))
+        fail(GUARD_PID, sleep=GUARD_SLEEP, pid=result.pid, got=repr(text[:200]))
     if "over" not in text.partition(str(pid))[2]:
-        _say(GUARD_OVER, sleep=GUARD_SLEEP, got=repr(text[:200]))
+        fail(GUARD_OVER, sleep=GUARD_SLEEP, got=repr(text[:200]))
     least = GUARD_SHARE * GUARD_SLEEP
     if result.elapsed is not None and result.elapsed < least:
-        _say(GUARD_SLEPT, sleep=GUARD_SLEEP, took=result.elapsed, least=least)
+        fail(GUARD_SLEPT, sleep=GUARD_SLEEP, took=result.elapsed, least=least)
 
 
 @pytest.mark.points(1)
@@ -113,9 +109,9 @@ def test_start_daemon_returns_daemon(sandbox, start_method, tmp_path: Path) -> N
     """start_daemon 返回已启动的守护进程 / start_daemon returns a started daemon process"""
     _, snapshot = _call_start_daemon(sandbox, SECONDS, tmp_path / "guard.pid")
     if snapshot.daemon is not True:
-        _say(NOT_DAEMON, seconds=SECONDS, got=snapshot.daemon)
+        fail(NOT_DAEMON, seconds=SECONDS, got=snapshot.daemon)
     if snapshot.alive is not True:
-        _say(NOT_ALIVE, seconds=SECONDS, exitcode=snapshot.exitcode)
+        fail(NOT_ALIVE, seconds=SECONDS, exitcode=snapshot.exitcode)
 
 
 @pytest.mark.points(1)
@@ -125,10 +121,10 @@ def test_daemon_ends_with_main(sandbox, start_method, tmp_path: Path) -> None:
     result, snapshot = _call_start_daemon(sandbox, LONG_SECONDS, pid_file)
     pid = _daemon_pid(snapshot, pid_file)
     if not wait_for(lambda: _gone(pid), DIES_WITHIN):
-        _say(SURVIVED, seconds=LONG_SECONDS, pid=pid, within=DIES_WITHIN)
+        fail(SURVIVED, seconds=LONG_SECONDS, pid=pid, within=DIES_WITHIN)
     limit = LONG_SECONDS - MARGIN
     if result.wall >= limit:
-        _say(MAIN_WAITED, seconds=LONG_SECONDS, wall=result.wall, limit=limit)
+        fail(MAIN_WAITED, seconds=LONG_SECONDS, wall=result.wall, limit=limit)
 
 
 @pytest.mark.points(1)
@@ -142,7 +138,7 @@ def test_over_never_written(sandbox, start_method, tmp_path: Path) -> None:
     wait_for(lambda: "over" in _read(pid_file) or _gone(pid),
              max(SECONDS + 0.5 - result.wall, DIES_WITHIN))
     if "over" in _read(pid_file):
-        _say(OVER_WRITTEN, seconds=SECONDS, wall=result.wall)
+        fail(OVER_WRITTEN, seconds=SECONDS, wall=result.wall)
 
 
 # -- messages --------------------------------------------------------------------

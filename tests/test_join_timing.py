@@ -52,13 +52,7 @@ def test_parallel_overlaps(sandbox, start_method) -> None:
     most, result = _watch(sandbox, "run_parallel", durations)
     result.unwrap()
     total = sum(durations)
-    check(
-        most >= 2,
-        en=JOINED_IN_LOOP.en.format(args=durations, most=most, took=result.elapsed, total=total,
-                                   one=SLEEP),
-        zh=JOINED_IN_LOOP.zh.format(args=durations, most=most, took=result.elapsed, total=total,
-                                   one=SLEEP),
-    )
+    check(most >= 2, JOINED_IN_LOOP, args=durations, most=most, took=result.elapsed, total=total, one=SLEEP)
 
 
 @pytest.mark.points(1)
@@ -68,11 +62,7 @@ def test_parallel_waits_for_children(sandbox, start_method) -> None:
     result = sandbox.call("run_parallel", durations)
     result.unwrap()
     least = WAIT_SHARE * SLEEP
-    check(
-        result.elapsed >= least,
-        en=NO_JOIN.en.format(args=durations, took=result.elapsed, one=SLEEP, least=least),
-        zh=NO_JOIN.zh.format(args=durations, took=result.elapsed, one=SLEEP, least=least),
-    )
+    check(result.elapsed >= least, NO_JOIN, args=durations, took=result.elapsed, one=SLEEP, least=least)
 
 
 @pytest.mark.points(0.5)
@@ -83,13 +73,7 @@ def test_serial_one_at_a_time(sandbox, start_method) -> None:
     result.unwrap()
     total = sum(durations)
     least = SERIAL_SHARE * total
-    check(
-        most <= 1 and result.elapsed >= least,
-        en=NOT_SERIAL.en.format(args=durations, took=result.elapsed, most=most, total=total,
-                               least=least),
-        zh=NOT_SERIAL.zh.format(args=durations, took=result.elapsed, most=most, total=total,
-                               least=least),
-    )
+    check(most <= 1 and result.elapsed >= least, NOT_SERIAL, args=durations, took=result.elapsed, most=most, total=total, least=least)
 
 
 @pytest.mark.points(0.5)
@@ -103,13 +87,7 @@ def test_returns_elapsed_seconds(sandbox, start_method) -> None:
         # earlier than the sandbox does; anything near the real time is fine.
         # Returning 0, milliseconds or time.time() itself is far outside.
         tolerance = 0.05 + 0.2 * measured
-        check(
-            _is_seconds(value) and abs(value - measured) <= tolerance,
-            en=WRONG_ELAPSED.en.format(call=function, args=durations, got=repr(value),
-                                      measured=measured),
-            zh=WRONG_ELAPSED.zh.format(call=function, args=durations, got=repr(value),
-                                      measured=measured),
-        )
+        check(_is_seconds(value) and abs(value - measured) <= tolerance, WRONG_ELAPSED, call=function, args=durations, got=repr(value), measured=measured)
 
 
 @pytest.mark.points(0.5)
@@ -130,11 +108,7 @@ def test_no_child_left_running(sandbox, start_method) -> None:
         result.unwrap()
         left = children.left_behind()
         states = ", ".join(f"pid {pid} ({status})" for pid, status in left.items())
-        check(
-            not left,
-            en=CHILD_LEFT.en.format(call=function, args=durations, count=len(left), states=states),
-            zh=CHILD_LEFT.zh.format(call=function, args=durations, count=len(left), states=states),
-        )
+        check(not left, CHILD_LEFT, call=function, args=durations, count=len(left), states=states)
 
 
 @pytest.mark.points(0.5)
@@ -143,11 +117,7 @@ def test_empty_list(sandbox, start_method) -> None:
     for function in ("run_parallel", "run_serial"):
         result = sandbox.call(function, [])
         value = result.unwrap()
-        check(
-            _is_seconds(value) and 0 <= value < 0.5,
-            en=EMPTY.en.format(call=function, got=repr(value)),
-            zh=EMPTY.zh.format(call=function, got=repr(value)),
-        )
+        check(_is_seconds(value) and 0 <= value < 0.5, EMPTY, call=function, got=repr(value))
 
 
 def _watch(sandbox: Any, function: str, durations: list[float]) -> tuple[int, Call]:

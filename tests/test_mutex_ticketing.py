@@ -49,10 +49,6 @@ RETRY_DELAY = 0.2
 HALF_READ = re.compile(r"^json\.decoder\.JSONDecodeError", re.MULTILINE)
 
 
-def _raise(text: Text) -> NoReturn:
-    fail(en=text.en, zh=text.zh)
-
-
 def _make_db(folder: Path, tickets: int) -> Path:
     """A fresh ticket store ``{"ticket": tickets}`` alone in its own folder."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -87,27 +83,27 @@ def _check_round(tickets: int, buyers: int, delay: float, winners: Any, db: Path
     called = f"grab_tickets(db_path, buyers={buyers}, delay={delay})"
     facts = dict(called=called, tickets=tickets, buyers=buyers, winners=repr(winners)[:120])
     if not isinstance(winners, (list, tuple)) or not all(type(w) is int for w in winners):
-        _raise(NOT_A_LIST.format(**facts))
+        fail(NOT_A_LIST.format(**facts))
     if len(set(winners)) != len(winners) or any(not 0 <= w < buyers for w in winners):
-        _raise(BAD_IDS.format(**facts, last=buyers - 1))
+        fail(BAD_IDS.format(**facts, last=buyers - 1))
     count, text = _read_db(db)
     facts.update(text=text, count=count, n=len(winners))
     if count is None:
-        _raise(BAD_FILE.format(**facts))
+        fail(BAD_FILE.format(**facts))
     sold = tickets - count
     if len(winners) > tickets or count < 0:
-        _raise(OVERSOLD.format(**facts) + NAME_THE_LOCK)
+        fail(OVERSOLD.format(**facts) + NAME_THE_LOCK)
     if sold < len(winners):
         # More buyers were told "yes" than the file lost tickets: two of them
         # read the same count and wrote the same new count.
-        _raise(LOST_UPDATE.format(**facts, sold=sold) + NAME_THE_LOCK)
+        fail(LOST_UPDATE.format(**facts, sold=sold) + NAME_THE_LOCK)
     if sold > len(winners):
-        _raise(WINNERS_MISSING.format(**facts, sold=sold))
+        fail(WINNERS_MISSING.format(**facts, sold=sold))
     expected = min(tickets, buyers)
     if not min(tickets, buyers - crashed) <= len(winners) <= expected:
-        _raise(NOT_ALL_SOLD.format(**facts, expected=expected))
+        fail(NOT_ALL_SOLD.format(**facts, expected=expected))
     if list(winners) != sorted(winners):
-        _raise(NOT_SORTED.format(**facts))
+        fail(NOT_SORTED.format(**facts))
 
 
 def _half_reads(call: Any) -> int:
@@ -188,12 +184,12 @@ def _sales(sandbox: Any, tmp_path: Path, rounds: list[tuple[str, int, int, float
                 pending.append((label, tickets, buyers, max(delay, RETRY_DELAY)))
                 continue
             if stuck:
-                _raise(STUCK.format(buyers=buyers, delay=delay, tickets=tickets,
+                fail(STUCK.format(buyers=buyers, delay=delay, tickets=tickets,
                                     after=STUCK_AFTER, stderr=_tail(call.stderr)))
             _check_round(tickets, buyers, delay, call.unwrap(), db, crashed)
         if not pending:
             return
-    _raise(HALF_READ_EVERY_TIME.format(attempts=ATTEMPTS))
+    fail(HALF_READ_EVERY_TIME.format(attempts=ATTEMPTS))
 
 
 def _tail(text: str, size: int = 600) -> str:
@@ -212,15 +208,14 @@ def test_search_prints_and_returns(sandbox: Any, start_method: str, tmp_path: Pa
     shown = result.stdout.strip()[:300] or "(nothing)"
     if expected not in lines:
         if "用户1查询余票为:4" in lines:
-            _raise(SEARCH_USER_ONE.format(shown=shown))
+            fail(SEARCH_USER_ONE.format(shown=shown))
         if any(line.replace("：", ":") == expected for line in lines):
-            _raise(SEARCH_FULL_WIDTH.format(shown=shown))
-        _raise(SEARCH_WRONG_LINE.format(shown=shown))
-    check(type(value) is int and value == 4,
-          en=f'search(7, db_path) with {{"ticket": 4}} in the file printed the right line '
+            fail(SEARCH_FULL_WIDTH.format(shown=shown))
+        fail(SEARCH_WRONG_LINE.format(shown=shown))
+    check(type(value) is int and value == 4, Text(en=f'search(7, db_path) with {{"ticket": 4}} in the file printed the right line '
              f"but returned {value!r}; expected the count, the int 4.",
-          zh=f'文件内容为 {{"ticket": 4}} 时 search(7, db_path) 打印正确，'
-             f"但返回了 {value!r}；应返回余票数，整数 4。")
+        zh=f'文件内容为 {{"ticket": 4}} 时 search(7, db_path) 打印正确，'
+             f"但返回了 {value!r}；应返回余票数，整数 4。"))
 
 
 @pytest.mark.points(1)
@@ -229,30 +224,26 @@ def test_buy_takes_one_and_stops_at_zero(sandbox: Any, start_method: str, tmp_pa
     db = _make_db(tmp_path / "two", 2)
     got = sandbox.call("buy", 3, str(db), kwargs={"delay": 0.02}, timeout=10).unwrap()
     count, text = _read_db(db)
-    check(got is True,
-          en=f'buy(3, db_path, delay=0.02) with {{"ticket": 2}} in the file returned {got!r}; '
+    check(got is True, Text(en=f'buy(3, db_path, delay=0.02) with {{"ticket": 2}} in the file returned {got!r}; '
              "expected True (user 3 got a ticket).",
-          zh=f'文件内容为 {{"ticket": 2}} 时 buy(3, db_path, delay=0.02) 返回了 {got!r}；'
-             "应返回 True（用户 3 抢到了票）。")
-    check(count == 1,
-          en=f'after buy(3, db_path, delay=0.02) on {{"ticket": 2}} the file holds {text!r}; '
+        zh=f'文件内容为 {{"ticket": 2}} 时 buy(3, db_path, delay=0.02) 返回了 {got!r}；'
+             "应返回 True（用户 3 抢到了票）。"))
+    check(count == 1, Text(en=f'after buy(3, db_path, delay=0.02) on {{"ticket": 2}} the file holds {text!r}; '
              'expected {"ticket": 1}: take one ticket and write the new count back.',
-          zh=f'对 {{"ticket": 2}} 调用 buy(3, db_path, delay=0.02) 之后文件内容是 {text!r}；'
-             '应为 {"ticket": 1}：票数减 1 并写回文件。')
+        zh=f'对 {{"ticket": 2}} 调用 buy(3, db_path, delay=0.02) 之后文件内容是 {text!r}；'
+             '应为 {"ticket": 1}：票数减 1 并写回文件。'))
 
     db = _make_db(tmp_path / "zero", 0)
     got = sandbox.call("buy", 3, str(db), kwargs={"delay": 0.02}, timeout=10).unwrap()
     count, text = _read_db(db)
-    check(got is False,
-          en=f'buy(3, db_path, delay=0.02) with {{"ticket": 0}} in the file returned {got!r}; '
+    check(got is False, Text(en=f'buy(3, db_path, delay=0.02) with {{"ticket": 0}} in the file returned {got!r}; '
              "expected False: no ticket is left.",
-          zh=f'文件内容为 {{"ticket": 0}} 时 buy(3, db_path, delay=0.02) 返回了 {got!r}；'
-             "应返回 False：已经没票了。")
-    check(count == 0,
-          en=f'after buy(3, db_path, delay=0.02) on {{"ticket": 0}} the file holds {text!r}; '
+        zh=f'文件内容为 {{"ticket": 0}} 时 buy(3, db_path, delay=0.02) 返回了 {got!r}；'
+             "应返回 False：已经没票了。"))
+    check(count == 0, Text(en=f'after buy(3, db_path, delay=0.02) on {{"ticket": 0}} the file holds {text!r}; '
              'expected it unchanged, {"ticket": 0}: check that a ticket is left before taking one.',
-          zh=f'对 {{"ticket": 0}} 调用 buy(3, db_path, delay=0.02) 之后文件内容是 {text!r}；'
-             '应保持 {"ticket": 0} 不变：先判断还有没有票，再减。')
+        zh=f'对 {{"ticket": 0}} 调用 buy(3, db_path, delay=0.02) 之后文件内容是 {text!r}；'
+             '应保持 {"ticket": 0} 不变：先判断还有没有票，再减。'))
 
 
 @pytest.mark.points(1)
@@ -287,14 +278,13 @@ def test_extra_credit_atomic_write(sandbox: Any, start_method: str, tmp_path: Pa
     inode_before = os.stat(db).st_ino
     got = sandbox.call("buy", 0, str(db), kwargs={"delay": 0.02}, timeout=10).unwrap()
     count, text = _read_db(db)
-    check(got is True and count == 1,
-          en=f'buy(0, db_path, delay=0.02) on {{"ticket": 2}} returned {got!r} and left {text!r}; '
+    check(got is True and count == 1, Text(en=f'buy(0, db_path, delay=0.02) on {{"ticket": 2}} returned {got!r} and left {text!r}; '
              'expected True and {"ticket": 1} (make buy work first).',
-          zh=f'对 {{"ticket": 2}} 调用 buy(0, db_path, delay=0.02) 返回 {got!r}，文件内容为 {text!r}；'
-             '应返回 True，文件为 {"ticket": 1}（先让 buy 本身正确）。')
+        zh=f'对 {{"ticket": 2}} 调用 buy(0, db_path, delay=0.02) 返回 {got!r}，文件内容为 {text!r}；'
+             '应返回 True，文件为 {"ticket": 1}（先让 buy 本身正确）。'))
     inode_after = os.stat(db).st_ino
     if inode_after == inode_before:
-        _raise(IN_PLACE.format(inode=inode_before))
+        fail(IN_PLACE.format(inode=inode_before))
 
 
 # ---------------------------------------------------------------- messages

@@ -32,11 +32,10 @@ def _family(sandbox: Any) -> tuple[dict[str, Any], int]:
     result = sandbox.call("family")
     value = result.unwrap()
     if not isinstance(value, dict):
-        fail(en=NOT_A_DICT.en.format(got=repr(value)), zh=NOT_A_DICT.zh.format(got=repr(value)))
+        fail(NOT_A_DICT, got=repr(value))
     missing = [k for k in KEYS if k not in value]
     if missing:
-        fail(en=MISSING_KEYS.en.format(missing=missing, got=repr(value)),
-             zh=MISSING_KEYS.zh.format(missing=missing, got=repr(value)))
+        fail(MISSING_KEYS, missing=missing, got=repr(value))
     return value, result.pid
 
 
@@ -44,11 +43,7 @@ def _family(sandbox: Any) -> tuple[dict[str, Any], int]:
 def test_parent_pid_is_the_caller(sandbox, start_method) -> None:
     """parent_pid 是父进程自己的 pid / parent_pid is the parent's own pid"""
     info, pid = _family(sandbox)
-    check(
-        info["parent_pid"] == pid,
-        en=PARENT_WRONG.en.format(got=info["parent_pid"], pid=pid),
-        zh=PARENT_WRONG.zh.format(got=info["parent_pid"], pid=pid),
-    )
+    check(info["parent_pid"] == pid, PARENT_WRONG, got=info["parent_pid"], pid=pid)
 
 
 @pytest.mark.points(0.5)
@@ -56,34 +51,22 @@ def test_child_has_its_own_pid(sandbox, start_method) -> None:
     """子进程有自己的 pid / the child has a pid of its own"""
     info, pid = _family(sandbox)
     child = info["child_pid"]
-    check(
-        isinstance(child, int) and not isinstance(child, bool) and child > 0
-        and child != info["parent_pid"] and child != pid,
-        en=CHILD_PID_WRONG.en.format(child=child, parent=info["parent_pid"]),
-        zh=CHILD_PID_WRONG.zh.format(child=child, parent=info["parent_pid"]),
-    )
+    check(isinstance(child, int) and not isinstance(child, bool) and child > 0
+        and child != info["parent_pid"] and child != pid, CHILD_PID_WRONG, child=child, parent=info["parent_pid"])
 
 
 @pytest.mark.points(0.5)
 def test_child_sees_its_own_pid(sandbox, start_method) -> None:
     """子进程里 current_process().pid 就是 p.pid / current_process().pid in the child is p.pid"""
     info, _ = _family(sandbox)
-    check(
-        info["child_current_pid"] == info["child_pid"],
-        en=CURRENT_WRONG.en.format(seen=info["child_current_pid"], child=info["child_pid"]),
-        zh=CURRENT_WRONG.zh.format(seen=info["child_current_pid"], child=info["child_pid"]),
-    )
+    check(info["child_current_pid"] == info["child_pid"], CURRENT_WRONG, seen=info["child_current_pid"], child=info["child_pid"])
 
 
 @pytest.mark.points(0.5)
 def test_childs_parent_is_the_parent(sandbox, start_method) -> None:
     """子进程的 os.getppid() 是父进程 / the child's os.getppid() is the parent"""
     info, pid = _family(sandbox)
-    check(
-        info["child_ppid"] == pid,
-        en=PPID_WRONG.en.format(seen=info["child_ppid"], pid=pid),
-        zh=PPID_WRONG.zh.format(seen=info["child_ppid"], pid=pid),
-    )
+    check(info["child_ppid"] == pid, PPID_WRONG, seen=info["child_ppid"], pid=pid)
 
 
 @pytest.mark.points(1)
@@ -92,21 +75,15 @@ def test_terminate_then_join(sandbox, start_method) -> None:
     value = sandbox.call("terminate_sleeper", LONG_SLEEP).unwrap()
     expected = (True, False, -signal.SIGTERM.value)
     if not isinstance(value, (tuple, list)) or len(value) != 3:
-        fail(en=NOT_A_TRIPLE.en.format(got=repr(value)), zh=NOT_A_TRIPLE.zh.format(got=repr(value)))
+        fail(NOT_A_TRIPLE, got=repr(value))
     alive_before, alive_after, exitcode = value
     if alive_before is not True:
-        fail(en=NOT_ALIVE_BEFORE.en.format(got=repr(value)),
-             zh=NOT_ALIVE_BEFORE.zh.format(got=repr(value)))
+        fail(NOT_ALIVE_BEFORE, got=repr(value))
     if alive_after is not False or exitcode is None:
-        fail(en=LOOKED_TOO_EARLY.en.format(got=repr(value)),
-             zh=LOOKED_TOO_EARLY.zh.format(got=repr(value)))
+        fail(LOOKED_TOO_EARLY, got=repr(value))
     if exitcode == -signal.SIGKILL.value:
-        fail(en=KILLED.en.format(got=repr(value)), zh=KILLED.zh.format(got=repr(value)))
-    check(
-        tuple(value) == expected,
-        en=TERMINATE_WRONG.en.format(got=repr(value), expected=expected),
-        zh=TERMINATE_WRONG.zh.format(got=repr(value), expected=expected),
-    )
+        fail(KILLED, got=repr(value))
+    check(tuple(value) == expected, TERMINATE_WRONG, got=repr(value), expected=expected)
 
 
 @pytest.mark.points(0.5)
@@ -127,18 +104,10 @@ def test_terminate_is_quick_and_clean(sandbox, start_method) -> None:
             after = _children(running.process, trackers)
         result = running.finish()
     result.unwrap()
-    check(
-        result.elapsed < QUICK,
-        en=SLOW.en.format(took=result.elapsed, seconds=LONG_SLEEP, quick=QUICK),
-        zh=SLOW.zh.format(took=result.elapsed, seconds=LONG_SLEEP, quick=QUICK),
-    )
+    check(result.elapsed < QUICK, SLOW, took=result.elapsed, seconds=LONG_SLEEP, quick=QUICK)
     left = {pid: status for pid, status in after.items() if pid in before and pid not in trackers}
     states = ", ".join(f"pid {pid} ({status})" for pid, status in left.items())
-    check(
-        not left,
-        en=LEFT.en.format(count=len(left), states=states),
-        zh=LEFT.zh.format(count=len(left), states=states),
-    )
+    check(not left, LEFT, count=len(left), states=states)
 
 
 def _children(process: psutil.Process, trackers: set[int]) -> dict[int, str]:

@@ -249,11 +249,6 @@ def server() -> Iterator[CaptureServer]:
 # -- helpers -------------------------------------------------------------------
 
 
-def _fail(text: Text, **values: Any) -> NoReturn:
-    filled = text.format(**values)
-    fail(en=filled.en, zh=filled.zh)
-
-
 def _show(data: bytes | str, limit: int = 120) -> str:
     text = repr(data[:limit])
     return text + (" …" if len(data) > limit else "")
@@ -287,52 +282,52 @@ def _binary(size: int, seed: int) -> bytes:
 def _split_header(value: Any, call: str) -> tuple[int, bytes, dict[str, Any]]:
     """make_header's bytes as (prefix, JSON bytes, decoded header), or fail."""
     if isinstance(value, str):
-        _fail(HEADER_IS_STR, call=call, got=_show(value))
+        fail(HEADER_IS_STR, call=call, got=_show(value))
     if not isinstance(value, bytes) or len(value) < 4:
-        _fail(HEADER_NOT_BYTES, call=call, got=_show(value) if isinstance(value, bytes)
+        fail(HEADER_NOT_BYTES, call=call, got=_show(value) if isinstance(value, bytes)
               else repr(value)[:120])
     (prefix,) = struct.unpack("<i", value[:4])
     body = value[4:]
     try:
         header = json.loads(body.decode("utf-8"))
     except ValueError:
-        _fail(HEADER_NOT_JSON, call=call, got=_show(value))
+        fail(HEADER_NOT_JSON, call=call, got=_show(value))
     if not isinstance(header, dict):
-        _fail(HEADER_NOT_OBJECT, call=call, got=_show(body))
+        fail(HEADER_NOT_OBJECT, call=call, got=_show(body))
     return prefix, body, header
 
 
 def _check_upload(server: CaptureServer, did: Text, name: str, size: int, sha: str) -> None:
     """The server got exactly one connection carrying exactly this one upload."""
     if not server.all_closed():
-        _fail(STILL_OPEN, did=did.en, did_zh=did.zh, wait=CLOSE_WAIT)
+        fail(STILL_OPEN, did=did.en, did_zh=did.zh, wait=CLOSE_WAIT)
     streams = list(server.streams)
     if not any(s.total for s in streams):
-        _fail(NOTHING_SENT, did=did.en, did_zh=did.zh)
+        fail(NOTHING_SENT, did=did.en, did_zh=did.zh)
     stream = next(s for s in streams if s.total)
     _check_stream(stream, did)
     if not stream.uploads:
-        _fail(PARTIAL_HEADER, did=did.en, did_zh=did.zh, got=stream.total,
+        fail(PARTIAL_HEADER, did=did.en, did_zh=did.zh, got=stream.total,
               head=_show(bytes(stream.head)))
     upload = stream.uploads[0]
     if upload.name != name:
-        _fail(WRONG_NAME, did=did.en, did_zh=did.zh, got=repr(upload.name), name=repr(name))
+        fail(WRONG_NAME, did=did.en, did_zh=did.zh, got=repr(upload.name), name=repr(name))
     if upload.size != size:
-        _fail(WRONG_SIZE, did=did.en, did_zh=did.zh, got=upload.size, size=size)
+        fail(WRONG_SIZE, did=did.en, did_zh=did.zh, got=upload.size, size=size)
     if not upload.complete:
-        _fail(SHORT_BODY, did=did.en, did_zh=did.zh, size=size, got=upload.received)
+        fail(SHORT_BODY, did=did.en, did_zh=did.zh, size=size, got=upload.received)
     if upload.digest.hexdigest() != sha:
-        _fail(WRONG_CONTENT, did=did.en, did_zh=did.zh, size=size)
+        fail(WRONG_CONTENT, did=did.en, did_zh=did.zh, size=size)
     extra = stream.total - 4 - upload.prefix - upload.size
     if len(stream.uploads) > 1 or stream.pending or extra:
-        _fail(EXTRA_BYTES, did=did.en, did_zh=did.zh, size=size, extra=extra)
+        fail(EXTRA_BYTES, did=did.en, did_zh=did.zh, size=size, extra=extra)
     if len(streams) > 1:
-        _fail(MANY_CONNECTIONS_UPLOAD, did=did.en, did_zh=did.zh, count=len(streams))
+        fail(MANY_CONNECTIONS_UPLOAD, did=did.en, did_zh=did.zh, count=len(streams))
 
 
 def _check_stream(stream: Stream, did: Text) -> None:
     if stream.problem is not None:
-        _fail(UNREADABLE, did=did.en, did_zh=did.zh, why=stream.problem.en,
+        fail(UNREADABLE, did=did.en, did_zh=did.zh, why=stream.problem.en,
               why_zh=stream.problem.zh, head=_show(bytes(stream.head)))
 
 
@@ -407,9 +402,9 @@ def test_list_files_sorted(sandbox, tmp_path: Path) -> None:
     got = sandbox.call("list_files", str(folder)).unwrap()
     expected = sorted(names)
     if isinstance(got, (list, tuple)) and sorted(map(str, got)) == expected and list(got) != expected:
-        _fail(NOT_SORTED, got=list(got), expected=expected)
+        fail(NOT_SORTED, got=list(got), expected=expected)
     if not isinstance(got, list) or got != expected:
-        _fail(WRONG_LIST, folder=names, got=repr(got), expected=expected)
+        fail(WRONG_LIST, folder=names, got=repr(got), expected=expected)
 
 
 @pytest.mark.points(1)
@@ -429,11 +424,11 @@ def test_list_files_regular_only(sandbox, tmp_path: Path) -> None:
     for path, expected in cases:
         got = sandbox.call("list_files", str(path)).unwrap()
         if isinstance(got, (list, tuple)) and set(got) - set(expected):
-            _fail(LISTS_FOLDERS, folder=path.name, entries=sorted(os.listdir(path)),
+            fail(LISTS_FOLDERS, folder=path.name, entries=sorted(os.listdir(path)),
                   got=list(got), expected=expected)
         # Order is test_list_files_sorted's business: compared as sorted here.
         if not isinstance(got, list) or sorted(map(str, got)) != expected:
-            _fail(WRONG_LIST, folder=sorted(os.listdir(path)), got=repr(got),
+            fail(WRONG_LIST, folder=sorted(os.listdir(path)), got=repr(got),
                   expected=expected)
 
 
@@ -448,13 +443,13 @@ def test_header_prefix_and_fields(sandbox, tmp_path: Path) -> None:
     value = sandbox.call("make_header", str(path)).unwrap()
     prefix, body, header = _split_header(value, call)
     if prefix != len(body):
-        _fail(PREFIX_MISMATCH, call=call, prefix=prefix, length=len(body), body=_show(body))
+        fail(PREFIX_MISMATCH, call=call, prefix=prefix, length=len(body), body=_show(body))
     if header.get("file_name") != "report.txt":
-        _fail(HEADER_NAME, call=call, got=repr(header.get("file_name")),
+        fail(HEADER_NAME, call=call, got=repr(header.get("file_name")),
               expected="'report.txt'")
     size = header.get("file_size")
     if type(size) is not int or size != 1200:
-        _fail(HEADER_SIZE, call=call, got=repr(size), expected=1200)
+        fail(HEADER_SIZE, call=call, got=repr(size), expected=1200)
 
 
 @pytest.mark.points(1)
@@ -468,7 +463,7 @@ def test_header_length_counts_bytes(sandbox, tmp_path: Path) -> None:
     if prefix != len(body):
         chars = len(body.decode("utf-8", errors="replace"))
         hint = LEN_OF_STR if prefix == chars else Text(en="", zh="")
-        _fail(PREFIX_MISMATCH_NON_ASCII, call=call, prefix=prefix, length=len(body),
+        fail(PREFIX_MISMATCH_NON_ASCII, call=call, prefix=prefix, length=len(body),
               chars=chars, hint=hint.en, hint_zh=hint.zh)
 
 
@@ -481,7 +476,7 @@ def test_header_non_ascii_name_round_trips(sandbox, tmp_path: Path) -> None:
     value = sandbox.call("make_header", str(path)).unwrap()
     _, _, header = _split_header(value, call)
     if header.get("file_name") != name:
-        _fail(HEADER_NAME, call=call, got=repr(header.get("file_name")), expected=repr(name))
+        fail(HEADER_NAME, call=call, got=repr(header.get("file_name")), expected=repr(name))
 
 
 @pytest.mark.points(1)
@@ -494,17 +489,17 @@ def test_header_extra_keys(sandbox, tmp_path: Path) -> None:
     _, _, header = _split_header(value, call)
     for key, wanted in extra.items():
         if header.get(key) != wanted:
-            _fail(EXTRA_MISSING, call=call, key=key, got=_show(json.dumps(header,
+            fail(EXTRA_MISSING, call=call, key=key, got=_show(json.dumps(header,
                   ensure_ascii=False), 300))
     own = (header.get("file_name"), header.get("file_size"))  # what it says with no clash
     tricky = {"file_name": "evil.exe", "file_size": 1, "md5": extra["md5"]}
     call = f"make_header({_short(path, tmp_path)!r}, file_name='evil.exe', file_size=1, md5=...)"
     result = sandbox.call("make_header", str(path), kwargs=tricky)
     if result.raised("TypeError"):
-        _fail(EXTRA_TYPEERROR, call=call, error=result.error.message if result.error else "")
+        fail(EXTRA_TYPEERROR, call=call, error=result.error.message if result.error else "")
     _, _, header = _split_header(result.unwrap(), call)
     if (header.get("file_name"), header.get("file_size")) != own:
-        _fail(EXTRA_OVERRIDES, call=call, name=repr(header.get("file_name")),
+        fail(EXTRA_OVERRIDES, call=call, name=repr(header.get("file_name")),
               size=repr(header.get("file_size")), own_name=repr(own[0]), own_size=repr(own[1]))
 
 
@@ -573,7 +568,7 @@ def test_upload_large_file_bounded_memory(sandbox, server: CaptureServer,
         did = DID_UPLOAD.format(path=path.name, size=BIG_SIZE, kind=KIND_ONE_LINE.en,
                                 kind_zh=KIND_ONE_LINE.zh)
         if growth >= MEMORY_LIMIT:
-            _fail(TOO_MUCH_MEMORY, did=did.en, did_zh=did.zh, growth=growth / MiB,
+            fail(TOO_MUCH_MEMORY, did=did.en, did_zh=did.zh, growth=growth / MiB,
                   limit=MEMORY_LIMIT // MiB, idle=idle / MiB, peak=peak / MiB)
         _check_upload(server, did, path.name, BIG_SIZE, digest.hexdigest())
     finally:
@@ -593,12 +588,12 @@ def test_main_menu_numbered_from_1(sandbox, server: CaptureServer, tmp_path: Pat
     shown = _menu(result.stdout, names)
     missing = [n for n in names if n not in shown]
     if missing:
-        _fail(MENU_MISSING, inputs=_inputs(stdin), missing=missing, names=names,
+        fail(MENU_MISSING, inputs=_inputs(stdin), missing=missing, names=names,
               printed=_printed(result))
     numbers = sorted(shown.values())
     if numbers != list(range(1, len(names) + 1)):
         hint = FROM_ZERO if min(numbers) == 0 else Text(en="", zh="")
-        _fail(MENU_NUMBERS, inputs=_inputs(stdin), got=numbers,
+        fail(MENU_NUMBERS, inputs=_inputs(stdin), got=numbers,
               expected=list(range(1, len(names) + 1)), hint=hint.en, hint_zh=hint.zh,
               printed=_printed(result))
 
@@ -615,12 +610,12 @@ def test_main_uploads_chosen_file(sandbox, server: CaptureServer, tmp_path: Path
         _check_stream(stream, DID_MAIN.format(inputs=_inputs(stdin)))
     got = [u.name for u in uploads]
     if got != [name]:
-        _fail(CHOICE_NOT_UPLOADED, inputs=_inputs(stdin), name=name, got=got,
+        fail(CHOICE_NOT_UPLOADED, inputs=_inputs(stdin), name=name, got=got,
               printed=_printed(result))
     upload = uploads[0]
     if upload.size != len(contents[name]) or not upload.complete \
             or upload.digest.hexdigest() != _sha(contents[name]):
-        _fail(CHOICE_BAD_CONTENT, inputs=_inputs(stdin), name=name,
+        fail(CHOICE_BAD_CONTENT, inputs=_inputs(stdin), name=name,
               size=len(contents[name]), announced=upload.size, got=upload.received)
 
 
@@ -636,7 +631,7 @@ def test_main_rejects_bad_choices(sandbox, server: CaptureServer, tmp_path: Path
                           timeout=10)
     # The crashes that are this test's mistake: int() or indexing an unchecked choice.
     if result.error is not None and result.error.type in CHOICE_CRASHES:
-        _fail(CRASHED_ON_CHOICE, inputs=_inputs(stdin), error=result.error.type,
+        fail(CRASHED_ON_CHOICE, inputs=_inputs(stdin), error=result.error.type,
               trace=result.error.traceback.strip()[-800:])
     if not _quit_by_exit(result):
         result.unwrap()
@@ -646,10 +641,10 @@ def test_main_rejects_bad_choices(sandbox, server: CaptureServer, tmp_path: Path
     if got != [name]:
         shown = _menu(result.stdout, list(contents))
         hint = FROM_ZERO if got and 0 in shown.values() else Text(en="", zh="")
-        _fail(BAD_CHOICE_ACCEPTED, inputs=_inputs(stdin), name=name, got=got,
+        fail(BAD_CHOICE_ACCEPTED, inputs=_inputs(stdin), name=name, got=got,
               hint=hint.en, hint_zh=hint.zh, printed=_printed(result))
     if len(result.stdout) <= len(plain.stdout):
-        _fail(NO_MESSAGE, inputs=_inputs(stdin), plain=_inputs(plain_input),
+        fail(NO_MESSAGE, inputs=_inputs(stdin), plain=_inputs(plain_input),
               printed=_printed(result))
 
 
@@ -665,14 +660,14 @@ def test_main_one_connection(sandbox, server: CaptureServer, tmp_path: Path) -> 
     for stream in streams:
         _check_stream(stream, DID_MAIN.format(inputs=_inputs(stdin)))
     if len(streams) != 1:
-        _fail(CONNECT_ONCE, inputs=_inputs(stdin), count=len(streams),
+        fail(CONNECT_ONCE, inputs=_inputs(stdin), count=len(streams),
               per=[[u.name for u in s.uploads] for s in streams])
     got = [u.name for u in streams[0].uploads]
     if got != expected or not all(u.complete for u in streams[0].uploads):
-        _fail(SEQUENCE_WRONG, inputs=_inputs(stdin), got=got, expected=expected)
+        fail(SEQUENCE_WRONG, inputs=_inputs(stdin), got=got, expected=expected)
     for upload in streams[0].uploads:
         if upload.digest.hexdigest() != _sha(contents[upload.name]):
-            _fail(CHOICE_BAD_CONTENT, inputs=_inputs(stdin), name=upload.name,
+            fail(CHOICE_BAD_CONTENT, inputs=_inputs(stdin), name=upload.name,
                   size=len(contents[upload.name]), announced=upload.size, got=upload.received)
 
 
@@ -688,27 +683,27 @@ def test_main_quits(sandbox, server: CaptureServer, tmp_path: Path) -> None:
         closed = returned and server.all_closed(3)
         result = running.finish(timeout=5)  # closes stdin: input() now gets EOF
     if not returned:
-        _fail(Q_NOT_QUIT, printed=_printed(result))
+        fail(Q_NOT_QUIT, printed=_printed(result))
     if not _quit_by_exit(result):
         result.unwrap()
     if server.uploads():
-        _fail(Q_UPLOADED, got=[u.name for u in server.uploads()])
+        fail(Q_UPLOADED, got=[u.name for u in server.uploads()])
     if not closed:
-        _fail(NOT_CLOSED)
+        fail(NOT_CLOSED)
     if result.exit_code != 0:
-        _fail(Q_EXIT_STATUS, code=result.exit_code)
+        fail(Q_EXIT_STATUS, code=result.exit_code)
     # End of input: input() raises EOFError, which must end main() quietly.
     server.streams.clear()
     result = sandbox.call("main", str(folder), server.host, server.port, stdin="",
                           timeout=5)
     if result.raised("EOFError"):
-        _fail(EOF_CRASH)
+        fail(EOF_CRASH)
     if result.timed_out:
-        _fail(EOF_LOOPS, printed=_printed(result, 300))
+        fail(EOF_LOOPS, printed=_printed(result, 300))
     if not _quit_by_exit(result):
         result.unwrap()
     if server.uploads():
-        _fail(Q_UPLOADED, got=[u.name for u in server.uploads()])
+        fail(Q_UPLOADED, got=[u.name for u in server.uploads()])
 
 
 # -- messages ------------------------------------------------------------------

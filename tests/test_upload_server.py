@@ -343,7 +343,7 @@ def join(parts: list[Text]) -> Text:
 
 def fail_with(*parts: Text) -> NoReturn:
     message = join(list(parts))
-    fail(en=message.en, zh=message.zh)
+    fail(message)
 
 
 # --- fixtures -----------------------------------------------------------------------

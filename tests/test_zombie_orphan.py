@@ -37,10 +37,6 @@ PID_WAIT = 5.0
 RESOURCE_TRACKER = "multiprocessing.resource_tracker"
 
 
-def _say(text: Text, **values: Any) -> NoReturn:
-    fail(en=text.en.format(**values), zh=text.zh.format(**values))
-
-
 def _students_children(process: psutil.Process) -> list[psutil.Process]:
     """Every descendant of the call's interpreter but spawn's resource tracker."""
     kids = []
@@ -89,11 +85,11 @@ def test_reap_exit_codes(sandbox, start_method) -> None:
     result = sandbox.call("reap", N, timeout=15)
     codes = result.unwrap()
     if not isinstance(codes, (list, tuple)) or len(codes) != N:
-        _say(NOT_A_LIST, n=N, got=repr(codes))
+        fail(NOT_A_LIST, n=N, got=repr(codes))
     if any(code is None for code in codes):
-        _say(EXITCODE_NONE, n=N, got=repr(list(codes)))
+        fail(EXITCODE_NONE, n=N, got=repr(list(codes)))
     if not all(type(code) is int and code == 0 for code in codes):
-        _say(NOT_ZEROS, n=N, got=repr(list(codes)))
+        fail(NOT_ZEROS, n=N, got=repr(list(codes)))
 
 
 @pytest.mark.points(1)
@@ -115,9 +111,9 @@ def test_reap_leaves_no_zombie(sandbox, start_method) -> None:
     zombies = [pid for pid, status in seen if status == psutil.STATUS_ZOMBIE]
     running = [pid for pid, status in seen if status not in (None, psutil.STATUS_ZOMBIE)]
     if zombies:
-        _say(ZOMBIES, n=N, count=len(zombies), pids=zombies)
+        fail(ZOMBIES, n=N, count=len(zombies), pids=zombies)
     if running:
-        _say(STILL_RUNNING, n=N, count=len(running), pids=running, settle=SETTLE)
+        fail(STILL_RUNNING, n=N, count=len(running), pids=running, settle=SETTLE)
 
 
 # -- orphan ----------------------------------------------------------------------
@@ -129,13 +125,13 @@ def test_orphan_parent_dies_abruptly(sandbox, start_method, tmp_path: Path) -> N
     pid_file = tmp_path / "orphan.pid"
     result = sandbox.call("orphan", str(pid_file), keep_children=True, timeout=10)
     if result.raised("SystemExit"):
-        _say(SYS_EXIT, wall=result.wall)
+        fail(SYS_EXIT, wall=result.wall)
     if result.error is not None or result.timed_out:
         result.unwrap()
     if result.returned:
-        _say(RETURNED, got=repr(result.value), wall=result.wall)
+        fail(RETURNED, got=repr(result.value), wall=result.wall)
     if result.exit_code != 0:
-        _say(EXIT_STATUS, code=result.exit_code)
+        fail(EXIT_STATUS, code=result.exit_code)
 
 
 @pytest.mark.points(1)
@@ -150,9 +146,9 @@ def test_orphan_outlives_parent(sandbox, start_method, tmp_path: Path) -> None:
     wait_for(lambda: _read_pid(pid_file) is not None, PID_WAIT)
     pid = _read_pid(pid_file)
     if pid is None:
-        _say(NO_PID, wait=PID_WAIT)
+        fail(NO_PID, wait=PID_WAIT)
     if pid == result.pid:
-        _say(PARENT_PID, pid=pid)
+        fail(PARENT_PID, pid=pid)
     try:
         child = psutil.Process(pid)
         alive = child.status() != psutil.STATUS_ZOMBIE
@@ -160,9 +156,9 @@ def test_orphan_outlives_parent(sandbox, start_method, tmp_path: Path) -> None:
     except psutil.Error:
         alive, new_parent = False, None
     if not alive:
-        _say(CHILD_GONE, pid=pid, wall=result.wall)
+        fail(CHILD_GONE, pid=pid, wall=result.wall)
     if new_parent == result.pid:
-        _say(NOT_ADOPTED, pid=pid, parent=result.pid)
+        fail(NOT_ADOPTED, pid=pid, parent=result.pid)
 
 
 # -- messages --------------------------------------------------------------------
