@@ -190,7 +190,8 @@ def watch(sandbox: Sandbox, function: str, *args: Any, kwargs: dict[str, Any] | 
             time.sleep(settle)
             samples.append(_sample(running))
         trackers = _trackers({pid for sample in samples for pid in sample})
-        result = running.finish(timeout=limit)
+        # Not returned within the limit (or dead): stop now, not after another limit.
+        result = running.finish(timeout=limit) if returned else running.stop()
     kept = [{pid: st for pid, st in sample.items() if pid not in trackers} for sample in samples]
     return Watched(result=result, samples=kept, reaped=reaped)
 
