@@ -343,10 +343,11 @@ def _menu_folder(root: Path) -> tuple[Path, dict[str, bytes]]:
 def _menu(stdout: str, names: list[str]) -> dict[str, int]:
     """The number printed before each name, as in '1. a.txt' or '1 a.txt' (first menu)."""
     numbers = {}
+    stdout = stdout.replace("\r\n", "\n")  # print() on Windows ends lines with CR LF
     for name in names:
         # Anything may precede the number (an input() prompt has no newline),
         # but not a digit; an optional separator; the name ends the line.
-        pattern = rf"(?<!\d)(\d+)\s*[.、:：)\]-]?\s*{re.escape(name)}[ \t]*$"
+        pattern = rf"(?<!\d)(\d+)\s*[.、:：)\]-]?\s*{re.escape(name)}[ \t\r]*$"
         found = re.search(pattern, stdout, re.MULTILINE)
         if found:
             numbers[name] = int(found.group(1))

@@ -9,6 +9,7 @@ wait a deadline, so a broken server fails a test instead of hanging it.
 """
 from __future__ import annotations
 
+import errno
 import functools
 import hashlib
 import json
@@ -65,8 +66,7 @@ class Server:
             sock = socket.create_connection((HOST, self.port), timeout=IO_TIMEOUT)
         except OSError as exc:
             wait_for(lambda: not self.alive(), 2.0)  # refused: the server may be ending
-            fail_with(*[did] * bool(did), CANNOT_CONNECT.format(port=self.port, error=exc),
-                      self.post_mortem())
+            self.fail(*[did] * bool(did), CANNOT_CONNECT.format(port=self.port, error=exc))
         if nodelay:  # each tiny send leaves at once instead of waiting to be merged
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         return sock
@@ -97,23 +97,55 @@ class Server:
                 pass
         return total
 
-    def post_mortem(self) -> Text:
-        """Stop the server and say how it ended and what it printed (the test is failing)."""
+    def post_mortem(self) -> tuple[Text | None, Text]:
+        """Stop the server (the test is failing) and say how it ended: the
+        Python error its code raised or printed, if any, with what it means
+        (the cause, said first), and the rest of what is known."""
         died = not self.alive()
         call = self.running.stop()
-        parts: list[Text] = []
+        error = ""
+        rest: list[Text] = []
         if call.error is not None:  # serve() itself raised: the whole server is gone
             error = f"{call.error.type}: {call.error.message}"
-            parts.append(SERVER_RAISED.format(error=error))
-            parts += [UNPACK_HINT] * (call.error.type == "error")  # struct.error
-            parts += [JSON_HINT] * (call.error.type == "JSONDecodeError")
-        elif died:
-            parts.append(SERVER_ENDED.format(code=call.exit_code))
-        printed = last_error(call.stderr or "")
-        if printed and (call.error is None or call.error.message not in printed):
-            # e.g. the traceback of a thread that died
-            parts.append(SERVER_PRINTED.format(text=printed))
-        return join(parts)
+            cause: Text | None = SERVER_RAISED.format(error=error)
+        else:
+            printed = last_error(call.stderr or "")  # e.g. the traceback of a thread that died
+            error = printed
+            cause = SERVER_PRINTED.format(text=printed) if printed else None
+            if died:
+                rest.append(SERVER_ENDED.format(code=call.exit_code))
+        if cause is None:
+            return None, join(rest)
+        return join([cause, *explain(error)]), join(rest)
+
+    def fail(self, *parts: Text | None) -> NoReturn:
+        """Fail the test: the server's own error first when it had one, then
+        what was sent and what became of it (``parts``), then the rest."""
+        cause, rest = self.post_mortem()
+        fail(join([p for p in (cause, *parts, rest) if p is not None]))
+
+
+def explain(error: str) -> list[Text]:
+    """What a Python error of the server means, in the words of the lesson."""
+    said: list[Text] = []
+    if "must be str, not bytes" in error:
+        said.append(TEXT_MODE)
+    elif "codec can't decode" in error:
+        said.append(TEXT_HINT)
+    if error.startswith("error:") and "unpack" in error:  # struct.error
+        said.append(UNPACK_HINT)
+    if error.startswith("JSONDecodeError"):
+        said.append(JSON_HINT)
+    return said
+
+
+def _is_no_listen(error: str) -> bool:
+    """accept() on a socket that was never put in listening mode: EINVAL."""
+    return error.startswith("OSError") and (f"[Errno {errno.EINVAL}]" in error or "10022" in error)
+
+
+def _is_port_taken(error: str) -> bool:
+    return "Address already in use" in error or f"[Errno {errno.EADDRINUSE}]" in error or "10048" in error
 
 
 def last_error(stderr: str) -> str:
@@ -158,14 +190,17 @@ def start_server(sandbox: Any, dest: Path) -> Server:
             if port in ports:
                 return server
             if ports:
-                fail_with(WRONG_PORT.format(port=port, ports=sorted(ports)), server.post_mortem())
-            fail_with(NOT_LISTENING.format(port=port, seconds=START_TIMEOUT), server.post_mortem())
+                server.fail(WRONG_PORT.format(port=port, ports=sorted(ports)))
+            server.fail(NOT_LISTENING.format(port=port, seconds=START_TIMEOUT))
         call = running.stop()
-        if call.error is not None and "Errno 98" in call.error.message:
+        error = "" if call.error is None else f"{call.error.type}: {call.error.message}"
+        if _is_port_taken(error):
             continue  # someone took the port between free_port() and bind(): retry
+        if _is_no_listen(error):
+            fail(join([NO_LISTEN, SERVER_RAISED.format(error=error)]))
         call.unwrap()  # NotImplementedError, a crash at start: the engine's outcome
-        fail_with(SERVE_RETURNED.format(value=call.value))
-    fail_with(PORT_BUSY.format(attempts=PORT_ATTEMPTS))
+        fail(SERVE_RETURNED, value=call.value)
+    fail(PORT_BUSY, attempts=PORT_ATTEMPTS)
 
 
 # --- the client -----------------------------------------------------------------
@@ -302,7 +337,7 @@ def what_happened(server: Server, sock: socket.socket | None, name: str, sent: b
         found = NOT_STORED_CLOSED.format(name=name, files=listing(server))
     else:
         found = NOT_STORED_OPEN.format(name=name, files=listing(server))
-    fail_with(did, found, *[hint] * bool(hint), server.post_mortem())
+    server.fail(did, found, *[hint] * bool(hint))
 
 
 def expect_stored(server: Server, sock: socket.socket | None, name: str, sent: bytes,
@@ -312,7 +347,7 @@ def expect_stored(server: Server, sock: socket.socket | None, name: str, sent: b
         what_happened(server, sock, name, sent, did, hint)
     found = compare((server.dest / name).read_bytes(), sent, name)
     if found is not None:
-        fail_with(did, found, *[hint] * bool(hint), server.post_mortem())
+        server.fail(did, found, *[hint] * bool(hint))
 
 
 def random_bytes(n: int) -> bytes:
@@ -339,11 +374,6 @@ def join(parts: list[Text]) -> Text:
     """One message from its parts, a line each (Text + Text); empty parts are left out."""
     kept = [p for p in parts if p.en or p.zh]
     return functools.reduce(operator.add, kept) if kept else Text(en="", zh="")
-
-
-def fail_with(*parts: Text) -> NoReturn:
-    message = join(list(parts))
-    fail(message)
 
 
 # --- fixtures -----------------------------------------------------------------------
@@ -412,7 +442,7 @@ def test_large_file_no_newline(sandbox: Any, dest: Path) -> None:
         stored = hashlib.file_digest(f, "sha256").digest()
     if stored != hashlib.sha256(data).digest():
         found = compare((dest / "big.bin").read_bytes(), data, "big.bin")
-        fail_with(DID_LARGE, found or LATE.format(name="big.bin"), server.post_mortem())
+        server.fail(DID_LARGE, found or LATE.format(name="big.bin"))
 
 
 @pytest.mark.points(0.5)
@@ -440,7 +470,7 @@ def test_several_uploads_one_connection(sandbox: Any, dest: Path) -> None:
             did = DID_SEQUENCE.format(n=i + 1, name=name, size=len(data))
             if not await_file(server, name, len(data), sock=sock):
                 if i and peer_closed(sock):
-                    fail_with(did, ONE_PER_CONNECTION.format(first=files[0][0]), server.post_mortem())
+                    server.fail(did, ONE_PER_CONNECTION.format(first=files[0][0]))
                 what_happened(server, sock, name, data, did)
             expect_stored(server, sock, name, data, did)
 
@@ -479,8 +509,7 @@ def test_header_in_pieces(sandbox: Any, dest: Path) -> None:
     with server.connect(nodelay=True) as sock:
         for i in range(len(head)):
             if peer_closed(sock) or not send(sock, head[i:i + 1]):
-                fail_with(DID_PIECES.format(n=len(head)), CLOSED_AFTER_PIECES.format(got=i),
-                          server.post_mortem())
+                server.fail(DID_PIECES.format(n=len(head)), CLOSED_AFTER_PIECES.format(got=i))
             time.sleep(PIECE_PAUSE)
         send(sock, data)
         expect_stored(server, sock, "pieces.bin", data, DID_PIECES.format(n=len(head)), SHORT_RECV_HINT)
@@ -518,22 +547,23 @@ def test_client_dies_mid_header(sandbox: Any, dest: Path) -> None:
         expect_stored(server, sock, "after.bin", data, did)
 
 
-def _die_mid_body(server: Server, name: str) -> tuple[int, int]:
-    """A client announces 64 MiB, sends 1 MiB and closes. Returns (sent, announced)."""
+def _die_mid_body(server: Server, name: str) -> tuple[int, int, bool]:
+    """A client announces 64 MiB, sends 1 MiB and closes. Returns (sent,
+    announced, whether anything appeared on disk before it closed)."""
     announced, part = 64 * MiB, random_bytes(MiB)
     sock = server.connect()
     send(sock, header(name, announced) + part)
     # Let the server write what arrived (its temporary file appears), then hang up.
-    wait_for(lambda: bool(snapshot(server.root)), 2.0)
+    wrote = wait_for(lambda: bool(snapshot(server.root)), 2.0)
     sock.close()
-    return len(part), announced
+    return len(part), announced, wrote
 
 
 @pytest.mark.points(1)
 def test_client_dies_mid_body_server_goes_on(sandbox: Any, dest: Path) -> None:
     """客户端传到一半断开：服务端不空转，继续服务 / a client dies mid-body: the server does not spin and goes on"""
     server = start_server(sandbox, dest)
-    sent, announced = _die_mid_body(server, "cut.bin")
+    sent, announced, _ = _die_mid_body(server, "cut.bin")
     did = DID_MID_BODY.format(sent=sent, announced=announced)
     time.sleep(0.2)  # time to notice that the client is gone
     cpu0, t0 = server.cpu_seconds(), time.monotonic()
@@ -542,7 +572,7 @@ def test_client_dies_mid_body_server_goes_on(sandbox: Any, dest: Path) -> None:
     # An idle server uses next to nothing. A spinning one uses a whole core, or less
     # on a busy machine: a low bar, which a waiting server never comes near.
     if used > 0.15 * spent:
-        fail_with(did, SPINS.format(used=used, spent=spent), server.post_mortem())
+        server.fail(did, SPINS.format(used=used, spent=spent))
     data = random_bytes(10_000)
     with server.connect(did=join([did, NEXT_UPLOAD])) as sock:
         send(sock, upload("after.bin", data))
@@ -553,14 +583,17 @@ def test_client_dies_mid_body_server_goes_on(sandbox: Any, dest: Path) -> None:
 def test_client_dies_mid_body_leaves_nothing(sandbox: Any, dest: Path) -> None:
     """客户端传到一半断开：不留下半个文件 / a client dies mid-body: no half file is left"""
     server = start_server(sandbox, dest)
-    sent, announced = _die_mid_body(server, "cut.bin")
+    sent, announced, wrote = _die_mid_body(server, "cut.bin")
     did = DID_MID_BODY.format(sent=sent, announced=announced)
+    # Nothing left behind counts only from a server that was storing the body.
+    if not wrote:
+        server.fail(did, NOTHING_WRITTEN)
     wait_for(lambda: not snapshot(server.root), 3.0)
     left = snapshot(server.root)
     if "dest/cut.bin" in left:
-        fail_with(did, PARTIAL_LEFT.format(size=left["dest/cut.bin"]), server.post_mortem())
+        server.fail(did, PARTIAL_LEFT.format(size=left["dest/cut.bin"]))
     if left:
-        fail_with(did, TEMP_LEFT.format(files=listing(server)), server.post_mortem())
+        server.fail(did, TEMP_LEFT.format(files=listing(server)))
 
 
 # --- names and headers --------------------------------------------------------------
@@ -588,8 +621,8 @@ def test_path_escaping_names(sandbox: Any, dest: Path) -> None:
     if outside or problems:
         en = "; ".join(problems + [f"written outside dest_dir: {', '.join(outside)}"] * bool(outside))
         zh = "；".join(problems_zh + [f"写到了 dest_dir 之外：{', '.join(outside)}"] * bool(outside))
-        fail_with(DID_ESCAPE.format(names=", ".join(map(repr, names))), Text(en=en + ".", zh=zh + "。"),
-                  ESCAPE_HINT, server.post_mortem())
+        server.fail(DID_ESCAPE.format(names=", ".join(map(repr, names))), Text(en=en + ".", zh=zh + "。"),
+                    ESCAPE_HINT)
 
 
 def _expect_dropped(server: Server, cases: list[tuple[str, str, bytes]], topic: Text) -> None:
@@ -604,7 +637,7 @@ def _expect_dropped(server: Server, cases: list[tuple[str, str, bytes]], topic: 
             closed = peer_closed(sock)
         what = Text(en=label_en, zh=label_zh)
         if not server.alive():
-            fail_with(BAD_DIED.format(label=what.en, label_zh=what.zh), server.post_mortem())
+            server.fail(BAD_DIED.format(label=what.en, label_zh=what.zh))
         if stored:
             problems.append(BAD_STORED.format(label=what.en, label_zh=what.zh, files=listing(server)))
             for name in stored:
@@ -616,7 +649,7 @@ def _expect_dropped(server: Server, cases: list[tuple[str, str, bytes]], topic: 
         send(sock, upload("good.bin", data))
         expect_stored(server, sock, "good.bin", data, join([topic, AFTER_BAD]))
     if problems:
-        fail_with(topic, join(problems), BAD_HINT)
+        fail(join([topic, join(problems), BAD_HINT]))
 
 
 def _bad(size: Any = BODY_SIZE, name: Any = "bad.bin") -> bytes:
@@ -686,16 +719,16 @@ def test_final_name_only_when_complete(sandbox: Any, dest: Path) -> None:
         wait_for(lambda: bool(snapshot(server.root)), 3.0)
         seen = snapshot(server.root)
         if "dest/whole.bin" in seen:
-            fail_with(did, FINAL_TOO_EARLY.format(size=seen["dest/whole.bin"]), server.post_mortem())
+            server.fail(did, FINAL_TOO_EARLY.format(size=seen["dest/whole.bin"]))
         temps = [n for n in seen if n.startswith("dest/.")]
         if not temps:
-            fail_with(did, NO_TEMP.format(files=listing(server)), server.post_mortem())
+            server.fail(did, NO_TEMP.format(files=listing(server)))
         send(sock, data[part:])
         expect_stored(server, sock, "whole.bin", data, did)
         wait_for(lambda: set(snapshot(server.root)) == {"dest/whole.bin"}, 2.0)
         left = sorted(set(snapshot(server.root)) - {"dest/whole.bin"})
         if left:
-            fail_with(did, TEMP_AFTER_RENAME.format(files=", ".join(left)), server.post_mortem())
+            server.fail(did, TEMP_AFTER_RENAME.format(files=", ".join(left)))
 
 
 @pytest.mark.points(1)
@@ -727,7 +760,7 @@ def test_bounded_memory(sandbox: Any, dest: Path) -> None:
                 found = (TRUNCATED.format(name="huge.bin", got=got, sent=chunks * MiB)
                          if got is not None and got < chunks * MiB
                          else NOT_STORED_BIG.format(files=listing(server)))
-                fail_with(did, found, server.post_mortem())
+                server.fail(did, found)
     finally:
         done.set()
         sampler.join()
@@ -735,10 +768,10 @@ def test_bounded_memory(sandbox: Any, dest: Path) -> None:
         for i in range(0, chunks, 15):  # every 15th MiB: the 64 MiB test checks all bytes
             f.seek(i * MiB)
             if f.read(MiB) != mib_chunk(block, i):
-                fail_with(did, BIG_DIFFERENT.format(mib=i), server.post_mortem())
+                server.fail(did, BIG_DIFFERENT.format(mib=i))
     grew = (peak - baseline) / MiB
     if grew >= 32:
-        fail_with(did, MEMORY_GREW.format(grew=grew, size=chunks), server.post_mortem())
+        server.fail(did, MEMORY_GREW.format(grew=grew, size=chunks))
 
 
 @pytest.mark.points(0.5)
@@ -754,9 +787,9 @@ def test_same_name_overwrites(sandbox: Any, dest: Path) -> None:
         if not await_file(server, "same.bin", len(new), sock=sock):
             got = (dest / "same.bin").read_bytes() if (dest / "same.bin").exists() else b""
             if got == old + new:
-                fail_with(did, APPENDED, server.post_mortem())
+                server.fail(did, APPENDED)
             if got == old and peer_closed(sock):
-                fail_with(did, ONE_PER_CONNECTION.format(first="same.bin"), server.post_mortem())
+                server.fail(did, ONE_PER_CONNECTION.format(first="same.bin"))
             what_happened(server, sock, "same.bin", new, did)
         expect_stored(server, sock, "same.bin", new, did)
 
@@ -775,7 +808,7 @@ def test_slow_client_extra_credit(sandbox: Any, dest: Path) -> None:
             send(quick, upload("quick.bin", quick_data))
             if not await_file(server, "quick.bin", len(quick_data), STALL, quick):
                 if server.alive() and not peer_closed(quick):  # B is waiting its turn
-                    fail_with(SLOW_BLOCKS.format(half=half, seconds=STALL), server.post_mortem())
+                    server.fail(SLOW_BLOCKS.format(half=half, seconds=STALL))
                 what_happened(server, quick, "quick.bin", quick_data,
                               DID_SLOW_QUICK.format(half=half))
             expect_stored(server, quick, "quick.bin", quick_data, DID_SLOW_QUICK.format(half=half))
@@ -791,6 +824,19 @@ NO_NEWLINE = bytes.maketrans(b"\n", b" ")  # the lesson's "line by line" has no 
 CANNOT_CONNECT = Text(
     en="Connecting to 127.0.0.1:{port} failed ({error}).",
     zh="连接 127.0.0.1:{port} 失败（{error}）。")
+TEXT_MODE = Text(
+    en="The file was opened in text mode ('w'), and recv() gives bytes: open it with 'wb' and "
+       "write the bytes exactly as they came.",
+    zh="文件是用文本模式（'w'）打开的，而 recv() 得到的是字节：用 'wb' 打开文件，原样写入收到的字节。")
+NO_LISTEN = Text(
+    en="The socket was never put in listening mode: call listen() after bind() and before accept().",
+    zh="套接字没有进入监听状态：在 bind() 之后、accept() 之前调用 listen()。")
+NOTHING_WRITTEN = Text(
+    en="While 1 MiB of the body arrived, nothing at all appeared under dest_dir: the server must "
+       "write the body to a temporary file in dest_dir as it arrives (that file is what must then "
+       "be removed when the client dies).",
+    zh="收到 1 MiB 文件内容期间，dest_dir 下什么也没有出现：服务端要边收边把内容写进 dest_dir "
+       "里的临时文件（客户端中途断开时，要删除的正是这个文件）。")
 SERVER_RAISED = Text(
     en="Your server stopped with {error}.",
     zh="你的服务端异常退出：{error}。")
