@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -54,7 +55,7 @@ def test_methods(start_method):
 
 
 def run(pytester: pytest.Pytester, tmp_path: Path,
-        monkeypatch: pytest.MonkeyPatch) -> dict[str, dict[str, object]]:
+        monkeypatch: pytest.MonkeyPatch) -> dict[str, dict[str, Any]]:
     pytester.makepyfile(test_demo=TESTS)
     monkeypatch.setenv("PYTHONPATH", str(ROOT))
     report = tmp_path / "report.jsonl"

@@ -30,13 +30,12 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import psutil
 import pytest
 
-from grading.sandbox import Call, Connect
-from grading.testing import Text, fail, wait_for
+from grading.testing import Call, Connect, Sandbox, Text, fail, wait_for
 
 MiB = 1024 * 1024
 #: Largest header length the capturing server believes (the server's rule).
@@ -362,7 +361,7 @@ def _number_of(stdout: str, names: list[str], number: int) -> str:
     return sorted(names)[number - 1]
 
 
-def _run_main(sandbox: Any, server: CaptureServer, folder: Path, stdin: str) -> Call:
+def _run_main(sandbox: Sandbox, server: CaptureServer, folder: Path, stdin: str) -> Call:
     """main() with scripted input; a SystemExit(0) on quitting counts as a return."""
     result = sandbox.call("main", str(folder), server.host, server.port, stdin=stdin,
                           timeout=10)
@@ -391,7 +390,7 @@ def _printed(result: Call, limit: int = 700) -> str:
 
 
 @pytest.mark.points(1)
-def test_list_files_sorted(sandbox, tmp_path: Path) -> None:
+def test_list_files_sorted(sandbox: Sandbox, tmp_path: Path) -> None:
     """list_files 返回排好序的文件名 / list_files returns the names sorted"""
     folder = tmp_path / "files"
     # Created in neither sorted nor reverse order: os.listdir's own order
@@ -409,7 +408,7 @@ def test_list_files_sorted(sandbox, tmp_path: Path) -> None:
 
 
 @pytest.mark.points(1)
-def test_list_files_regular_only(sandbox, tmp_path: Path) -> None:
+def test_list_files_regular_only(sandbox: Sandbox, tmp_path: Path) -> None:
     """list_files 只列出文件，不列文件夹 / list_files lists regular files only, no folders"""
     folder = tmp_path / "mixed"
     for name in ("notes.txt", "photo.jpg"):
@@ -437,7 +436,7 @@ def test_list_files_regular_only(sandbox, tmp_path: Path) -> None:
 
 
 @pytest.mark.points(1)
-def test_header_prefix_and_fields(sandbox, tmp_path: Path) -> None:
+def test_header_prefix_and_fields(sandbox: Sandbox, tmp_path: Path) -> None:
     """报头：4 字节长度 + file_name 与 file_size / the header: 4-byte length, file_name, file_size"""
     path = _write(tmp_path / "docs" / "report.txt", b"hello\n" * 200)
     call = f"make_header({_short(path, tmp_path)!r})"
@@ -454,7 +453,7 @@ def test_header_prefix_and_fields(sandbox, tmp_path: Path) -> None:
 
 
 @pytest.mark.points(1)
-def test_header_length_counts_bytes(sandbox, tmp_path: Path) -> None:
+def test_header_length_counts_bytes(sandbox: Sandbox, tmp_path: Path) -> None:
     """中文文件名：长度按编码后的字节数 / non-ASCII name: the length counts encoded bytes"""
     name = "第30天 课堂笔记.txt"
     path = _write(tmp_path / name, "并发与并行\n".encode())
@@ -469,7 +468,7 @@ def test_header_length_counts_bytes(sandbox, tmp_path: Path) -> None:
 
 
 @pytest.mark.points(1)
-def test_header_non_ascii_name_round_trips(sandbox, tmp_path: Path) -> None:
+def test_header_non_ascii_name_round_trips(sandbox: Sandbox, tmp_path: Path) -> None:
     """中文文件名解码后不变 / a non-ASCII name decodes back unchanged"""
     name = "大文件上传-客户端.md"
     path = _write(tmp_path / "课程" / name, b"")
@@ -481,7 +480,7 @@ def test_header_non_ascii_name_round_trips(sandbox, tmp_path: Path) -> None:
 
 
 @pytest.mark.points(1)
-def test_header_extra_keys(sandbox, tmp_path: Path) -> None:
+def test_header_extra_keys(sandbox: Sandbox, tmp_path: Path) -> None:
     """额外的键写进报头，但不能覆盖必需的键 / extra keys are included, and cannot override the required ones"""
     path = _write(tmp_path / "movie.mp4", b"\x00\x01" * 500)
     extra = {"md5": "9e107d9d372bb6826bd81d3542a419d6", "msg": "第30天"}
@@ -508,7 +507,7 @@ def test_header_extra_keys(sandbox, tmp_path: Path) -> None:
 
 
 @pytest.mark.points(1)
-def test_upload_binary_file(sandbox, server: CaptureServer, tmp_path: Path) -> None:
+def test_upload_binary_file(sandbox: Sandbox, server: CaptureServer, tmp_path: Path) -> None:
     """上传没有换行的二进制文件 / upload a binary file with no newlines"""
     content = _binary(2 * MiB + 12345, seed=7)
     path = _write(tmp_path / "image.bin", content)
@@ -519,7 +518,7 @@ def test_upload_binary_file(sandbox, server: CaptureServer, tmp_path: Path) -> N
 
 
 @pytest.mark.points(1)
-def test_upload_empty_file(sandbox, server: CaptureServer, tmp_path: Path) -> None:
+def test_upload_empty_file(sandbox: Sandbox, server: CaptureServer, tmp_path: Path) -> None:
     """上传 0 字节的文件 / upload a zero-byte file"""
     path = _write(tmp_path / "empty.txt", b"")
     sandbox.call("upload", server.connect_arg(), str(path)).unwrap()
@@ -528,7 +527,7 @@ def test_upload_empty_file(sandbox, server: CaptureServer, tmp_path: Path) -> No
 
 
 @pytest.mark.points(1)
-def test_upload_large_file_bounded_memory(sandbox, server: CaptureServer,
+def test_upload_large_file_bounded_memory(sandbox: Sandbox, server: CaptureServer,
                                           tmp_path: Path) -> None:
     """大文件完整送达，内存不随文件变大 / a large file arrives whole, in bounded memory"""
     # The reference: the same kind of interpreter, held alive after uploading
@@ -580,7 +579,7 @@ def test_upload_large_file_bounded_memory(sandbox, server: CaptureServer,
 
 
 @pytest.mark.points(1)
-def test_main_menu_numbered_from_1(sandbox, server: CaptureServer, tmp_path: Path) -> None:
+def test_main_menu_numbered_from_1(sandbox: Sandbox, server: CaptureServer, tmp_path: Path) -> None:
     """菜单从 1 开始编号，列出每个文件 / the menu numbers every file from 1"""
     folder, _ = _menu_folder(tmp_path)
     stdin = "q\n"
@@ -600,7 +599,7 @@ def test_main_menu_numbered_from_1(sandbox, server: CaptureServer, tmp_path: Pat
 
 
 @pytest.mark.points(1)
-def test_main_uploads_chosen_file(sandbox, server: CaptureServer, tmp_path: Path) -> None:
+def test_main_uploads_chosen_file(sandbox: Sandbox, server: CaptureServer, tmp_path: Path) -> None:
     """输入编号就上传那个文件 / a valid number uploads that file"""
     folder, contents = _menu_folder(tmp_path)
     stdin = "2\nq\n"
@@ -621,7 +620,7 @@ def test_main_uploads_chosen_file(sandbox, server: CaptureServer, tmp_path: Path
 
 
 @pytest.mark.points(1)
-def test_main_rejects_bad_choices(sandbox, server: CaptureServer, tmp_path: Path) -> None:
+def test_main_rejects_bad_choices(sandbox: Sandbox, server: CaptureServer, tmp_path: Path) -> None:
     """abc、0、99、空行被拒绝并再问一次 / abc, 0, 99 and an empty line are refused, and asked again"""
     folder, contents = _menu_folder(tmp_path)
     plain_input = "2\nq\n"
@@ -650,7 +649,7 @@ def test_main_rejects_bad_choices(sandbox, server: CaptureServer, tmp_path: Path
 
 
 @pytest.mark.points(1)
-def test_main_one_connection(sandbox, server: CaptureServer, tmp_path: Path) -> None:
+def test_main_one_connection(sandbox: Sandbox, server: CaptureServer, tmp_path: Path) -> None:
     """多次上传走同一个连接 / several uploads go over one connection"""
     folder, contents = _menu_folder(tmp_path)
     # Numbers 1 and 2 only: valid on any menu, so only the connections count here.
@@ -673,7 +672,7 @@ def test_main_one_connection(sandbox, server: CaptureServer, tmp_path: Path) -> 
 
 
 @pytest.mark.points(1)
-def test_main_quits(sandbox, server: CaptureServer, tmp_path: Path) -> None:
+def test_main_quits(sandbox: Sandbox, server: CaptureServer, tmp_path: Path) -> None:
     """q 或输入结束就退出并关闭连接 / q or the end of input quits and closes the connection"""
     folder, _ = _menu_folder(tmp_path)
     # q: hold=True keeps the interpreter alive after main() returns, so the

@@ -28,7 +28,7 @@ from typing import Any, NoReturn
 import psutil
 import pytest
 
-from grading.testing import Text, fail, free_port, wait_for
+from grading.testing import Running, Sandbox, Text, fail, free_port, wait_for
 
 MiB = 1024 * 1024
 HOST = "127.0.0.1"
@@ -51,7 +51,7 @@ FRAME = re.compile(r'\s*File "(.+)", line (\d+), in (\S+)')  # a traceback frame
 class Server:
     """The student's running server, its port and the folders around ``dest``."""
 
-    def __init__(self, running: Any, port: int, dest: Path) -> None:
+    def __init__(self, running: Running, port: int, dest: Path) -> None:
         self.running = running
         self.port = port
         self.dest = dest
@@ -174,7 +174,7 @@ def _started(server: Server) -> bool:
     return not server.alive() or bool(_listening_ports(server.processes()))
 
 
-def start_server(sandbox: Any, dest: Path) -> Server:
+def start_server(sandbox: Sandbox, dest: Path) -> Server:
     """Start ``serve(HOST, port, dest)`` on a free port and wait until it listens.
 
     Readiness is read from the process's listening sockets, not by connecting:
@@ -398,7 +398,7 @@ def dest(tmp_path: Path) -> Iterator[Path]:
 
 
 @pytest.mark.points(1)
-def test_small_file(sandbox: Any, dest: Path) -> None:
+def test_small_file(sandbox: Sandbox, dest: Path) -> None:
     """小文件原样保存 / a small file is stored byte for byte"""
     server = start_server(sandbox, dest)
     data = random_bytes(50_000)
@@ -408,7 +408,7 @@ def test_small_file(sandbox: Any, dest: Path) -> None:
 
 
 @pytest.mark.points(0.5)
-def test_zero_byte_file(sandbox: Any, dest: Path) -> None:
+def test_zero_byte_file(sandbox: Sandbox, dest: Path) -> None:
     """空文件（0 字节） / a zero-byte file"""
     server = start_server(sandbox, dest)
     with server.connect() as sock:
@@ -417,7 +417,7 @@ def test_zero_byte_file(sandbox: Any, dest: Path) -> None:
 
 
 @pytest.mark.points(0.5)
-def test_non_ascii_name(sandbox: Any, dest: Path) -> None:
+def test_non_ascii_name(sandbox: Sandbox, dest: Path) -> None:
     """中文文件名 / a file name that is not ASCII"""
     server = start_server(sandbox, dest)
     # Once as raw UTF-8 in the JSON, once escaped (\\u62a5): the contract allows both.
@@ -429,7 +429,7 @@ def test_non_ascii_name(sandbox: Any, dest: Path) -> None:
 
 
 @pytest.mark.points(1)
-def test_large_file_no_newline(sandbox: Any, dest: Path) -> None:
+def test_large_file_no_newline(sandbox: Sandbox, dest: Path) -> None:
     """64 MiB 无换行的二进制文件 / a 64 MiB binary file without a single newline"""
     server = start_server(sandbox, dest)
     data = big_bytes(64, random_bytes(MiB).translate(NO_NEWLINE))
@@ -446,7 +446,7 @@ def test_large_file_no_newline(sandbox: Any, dest: Path) -> None:
 
 
 @pytest.mark.points(0.5)
-def test_body_is_binary(sandbox: Any, dest: Path) -> None:
+def test_body_is_binary(sandbox: Sandbox, dest: Path) -> None:
     """文件内容按字节保存（不当作文本） / the body is stored as bytes, not decoded as text"""
     server = start_server(sandbox, dest)
     # Every byte value, CR/LF pairs and byte sequences that are not UTF-8.
@@ -460,7 +460,7 @@ def test_body_is_binary(sandbox: Any, dest: Path) -> None:
 
 
 @pytest.mark.points(1)
-def test_several_uploads_one_connection(sandbox: Any, dest: Path) -> None:
+def test_several_uploads_one_connection(sandbox: Sandbox, dest: Path) -> None:
     """同一连接上连续上传多个文件（通信循环） / several uploads on one connection (communication loop)"""
     server = start_server(sandbox, dest)
     files = [("one.bin", random_bytes(30_000)), ("two.bin", b""), ("three.bin", random_bytes(40_000))]
@@ -476,7 +476,7 @@ def test_several_uploads_one_connection(sandbox: Any, dest: Path) -> None:
 
 
 @pytest.mark.points(1)
-def test_back_to_back_uploads(sandbox: Any, dest: Path) -> None:
+def test_back_to_back_uploads(sandbox: Sandbox, dest: Path) -> None:
     """两个上传紧挨着发送（一次 sendall） / two uploads sent back to back in one sendall"""
     server = start_server(sandbox, dest)
     first, second = random_bytes(20_007), random_bytes(10_003)
@@ -488,7 +488,7 @@ def test_back_to_back_uploads(sandbox: Any, dest: Path) -> None:
 
 
 @pytest.mark.points(1)
-def test_connections_one_after_another(sandbox: Any, dest: Path) -> None:
+def test_connections_one_after_another(sandbox: Sandbox, dest: Path) -> None:
     """多个客户端先后连接（连接循环） / several clients, one after another (connection loop)"""
     server = start_server(sandbox, dest)
     for i in range(3):
@@ -501,7 +501,7 @@ def test_connections_one_after_another(sandbox: Any, dest: Path) -> None:
 
 
 @pytest.mark.points(1)
-def test_header_in_pieces(sandbox: Any, dest: Path) -> None:
+def test_header_in_pieces(sandbox: Sandbox, dest: Path) -> None:
     """报头分成 1 字节的小块到达 / the header arrives in 1-byte pieces"""
     server = start_server(sandbox, dest)
     data = random_bytes(10_000)
@@ -519,7 +519,7 @@ def test_header_in_pieces(sandbox: Any, dest: Path) -> None:
 
 
 @pytest.mark.points(0.5)
-def test_client_closes_without_sending(sandbox: Any, dest: Path) -> None:
+def test_client_closes_without_sending(sandbox: Sandbox, dest: Path) -> None:
     """客户端连上后什么都不发就关闭 / a client connects and closes without sending"""
     server = start_server(sandbox, dest)
     server.connect().close()
@@ -531,7 +531,7 @@ def test_client_closes_without_sending(sandbox: Any, dest: Path) -> None:
 
 
 @pytest.mark.points(0.5)
-def test_client_dies_mid_header(sandbox: Any, dest: Path) -> None:
+def test_client_dies_mid_header(sandbox: Sandbox, dest: Path) -> None:
     """客户端发到报头一半时断开 / a client dies in the middle of its header"""
     server = start_server(sandbox, dest)
     head = header("lost.bin", 1000)
@@ -560,7 +560,7 @@ def _die_mid_body(server: Server, name: str) -> tuple[int, int, bool]:
 
 
 @pytest.mark.points(1)
-def test_client_dies_mid_body_server_goes_on(sandbox: Any, dest: Path) -> None:
+def test_client_dies_mid_body_server_goes_on(sandbox: Sandbox, dest: Path) -> None:
     """客户端传到一半断开：服务端不空转，继续服务 / a client dies mid-body: the server does not spin and goes on"""
     server = start_server(sandbox, dest)
     sent, announced, _ = _die_mid_body(server, "cut.bin")
@@ -580,7 +580,7 @@ def test_client_dies_mid_body_server_goes_on(sandbox: Any, dest: Path) -> None:
 
 
 @pytest.mark.points(0.5)
-def test_client_dies_mid_body_leaves_nothing(sandbox: Any, dest: Path) -> None:
+def test_client_dies_mid_body_leaves_nothing(sandbox: Sandbox, dest: Path) -> None:
     """客户端传到一半断开：不留下半个文件 / a client dies mid-body: no half file is left"""
     server = start_server(sandbox, dest)
     sent, announced, wrote = _die_mid_body(server, "cut.bin")
@@ -600,7 +600,7 @@ def test_client_dies_mid_body_leaves_nothing(sandbox: Any, dest: Path) -> None:
 
 
 @pytest.mark.points(1)
-def test_path_escaping_names(sandbox: Any, dest: Path) -> None:
+def test_path_escaping_names(sandbox: Sandbox, dest: Path) -> None:
     """文件名中的路径不能逃出目标目录 / a path in the file name never escapes dest_dir"""
     server = start_server(sandbox, dest)
     sibling = server.root / "sibling"
@@ -657,7 +657,7 @@ def _bad(size: Any = BODY_SIZE, name: Any = "bad.bin") -> bytes:
 
 
 @pytest.mark.points(0.5)
-def test_bad_length_prefix(sandbox: Any, dest: Path) -> None:
+def test_bad_length_prefix(sandbox: Sandbox, dest: Path) -> None:
     """报头长度不合理时断开该连接 / a bad header length drops the connection"""
     server = start_server(sandbox, dest)
     big = json.dumps({"file_name": "bad.bin", "file_size": len(BODY), "pad": ""}).encode()
@@ -671,7 +671,7 @@ def test_bad_length_prefix(sandbox: Any, dest: Path) -> None:
 
 
 @pytest.mark.points(0.5)
-def test_bad_json_header(sandbox: Any, dest: Path) -> None:
+def test_bad_json_header(sandbox: Sandbox, dest: Path) -> None:
     """报头不是 JSON 对象时断开该连接 / a header that is not a JSON object drops the connection"""
     server = start_server(sandbox, dest)
     _expect_dropped(server, [
@@ -685,7 +685,7 @@ def test_bad_json_header(sandbox: Any, dest: Path) -> None:
 
 
 @pytest.mark.points(0.5)
-def test_bad_file_size(sandbox: Any, dest: Path) -> None:
+def test_bad_file_size(sandbox: Sandbox, dest: Path) -> None:
     """file_size 不是非负整数时断开该连接 / a file_size that is not an int >= 0 drops the connection"""
     server = start_server(sandbox, dest)
     _expect_dropped(server, [
@@ -695,7 +695,7 @@ def test_bad_file_size(sandbox: Any, dest: Path) -> None:
 
 
 @pytest.mark.points(0.5)
-def test_bad_file_name(sandbox: Any, dest: Path) -> None:
+def test_bad_file_name(sandbox: Sandbox, dest: Path) -> None:
     """文件名无效时断开该连接 / a bad file name drops the connection"""
     server = start_server(sandbox, dest)
     _expect_dropped(server, [
@@ -708,7 +708,7 @@ def test_bad_file_name(sandbox: Any, dest: Path) -> None:
 
 
 @pytest.mark.points(1)
-def test_final_name_only_when_complete(sandbox: Any, dest: Path) -> None:
+def test_final_name_only_when_complete(sandbox: Sandbox, dest: Path) -> None:
     """先写以 . 开头的临时文件，完整后才改名 / a hidden temporary file, renamed only when complete"""
     server = start_server(sandbox, dest)
     data = big_bytes(16, random_bytes(MiB))
@@ -732,7 +732,7 @@ def test_final_name_only_when_complete(sandbox: Any, dest: Path) -> None:
 
 
 @pytest.mark.points(1)
-def test_bounded_memory(sandbox: Any, dest: Path) -> None:
+def test_bounded_memory(sandbox: Sandbox, dest: Path) -> None:
     """接收 256 MiB 文件时内存不随文件增长 / memory stays bounded while receiving 256 MiB"""
     server = start_server(sandbox, dest)
     block, chunks = random_bytes(MiB), 256
@@ -775,7 +775,7 @@ def test_bounded_memory(sandbox: Any, dest: Path) -> None:
 
 
 @pytest.mark.points(0.5)
-def test_same_name_overwrites(sandbox: Any, dest: Path) -> None:
+def test_same_name_overwrites(sandbox: Sandbox, dest: Path) -> None:
     """同名文件再次上传时覆盖旧内容 / uploading the same name again replaces the old content"""
     server = start_server(sandbox, dest)
     old, new = random_bytes(40_000), random_bytes(10_000)
@@ -795,7 +795,7 @@ def test_same_name_overwrites(sandbox: Any, dest: Path) -> None:
 
 
 @pytest.mark.points(0.5)
-def test_slow_client_extra_credit(sandbox: Any, dest: Path) -> None:
+def test_slow_client_extra_credit(sandbox: Sandbox, dest: Path) -> None:
     """加分：慢客户端不会挡住其他客户端 / extra credit: a slow client does not hold up the others"""
     server = start_server(sandbox, dest)
     slow_data, quick_data = random_bytes(10_000), random_bytes(10_000)
