@@ -38,23 +38,22 @@ def _grade(sandbox: Sandbox, qid: str) -> None:
     """Read ANSWERS[qid] from the student's module and compare its hash."""
     answers = sandbox.get("ANSWERS").unwrap()
     if not isinstance(answers, dict):
-        fail(NOT_A_DICT.format(got=repr(answers)[:80], kind=type(answers).__name__))
+        fail(NOT_A_DICT, got=repr(answers)[:80], kind=type(answers).__name__)
     if qid not in answers:
-        fail(MISSING.format(qid=qid))
+        fail(MISSING, qid=qid)
     raw = answers[qid]
     if not isinstance(raw, str):
-        fail(NOT_A_STR.format(qid=qid, got=repr(raw)[:40], kind=type(raw).__name__))
+        fail(NOT_A_STR, qid=qid, got=repr(raw)[:40], kind=type(raw).__name__)
     # "b", " B " and "B" are the same answer.
     letter = raw.strip().upper()
     if not letter:
-        fail(UNANSWERED.format(qid=qid))
+        fail(UNANSWERED, qid=qid)
     if letter not in CHOICES:
-        fail(NOT_A_CHOICE.format(qid=qid, got=repr(raw)))
+        fail(NOT_A_CHOICE, qid=qid, got=repr(raw))
     if _hash(qid, letter) != ANSWER_HASHES[qid]:
         concept, section = REVISIT[qid]
         # The message names the concept and where to read, never the answer.
-        fail(WRONG.format(qid=qid, got=letter, concept_en=concept.en,
-                            concept_zh=concept.zh, section=section))
+        fail(WRONG, qid=qid, got=letter, concept=concept, section=section)
 
 
 @pytest.mark.points(1)
@@ -154,8 +153,8 @@ NOT_A_CHOICE = Text(
     zh='ANSWERS["{qid}"] 是 {got}，不是选项 A、B、C、D 之一。',
 )
 WRONG = Text(
-    en="{qid}: your answer {got} is not right. The question is about {concept_en}; "
+    en="{qid}: your answer {got} is not right. The question is about {concept}; "
        "re-read the lesson's section 「{section}」 and try again.",
-    zh="{qid}：你的答案 {got} 不对。这道题考的是{concept_zh}；"
+    zh="{qid}：你的答案 {got} 不对。这道题考的是{concept}；"
        "重读课程「{section}」一节，再试一次。",
 )

@@ -86,13 +86,13 @@ def _check_round(tickets: int, buyers: int, delay: float, winners: Any, db: Path
     called = f"grab_tickets(db_path, buyers={buyers}, delay={delay})"
     facts = dict(called=called, tickets=tickets, buyers=buyers, winners=repr(winners)[:120])
     if not isinstance(winners, (list, tuple)) or not all(type(w) is int for w in winners):
-        fail(NOT_A_LIST.format(**facts))
+        fail(NOT_A_LIST, **facts)
     if len(set(winners)) != len(winners) or any(not 0 <= w < buyers for w in winners):
-        fail(BAD_IDS.format(**facts, last=buyers - 1))
+        fail(BAD_IDS, **facts, last=buyers - 1)
     count, text = _read_db(db)
     facts.update(text=text, count=count, n=len(winners))
     if count is None:
-        fail(BAD_FILE.format(**facts))
+        fail(BAD_FILE, **facts)
     sold = tickets - count
     if len(winners) > tickets or count < 0:
         fail(OVERSOLD.format(**facts) + NAME_THE_LOCK)
@@ -101,12 +101,12 @@ def _check_round(tickets: int, buyers: int, delay: float, winners: Any, db: Path
         # read the same count and wrote the same new count.
         fail(LOST_UPDATE.format(**facts, sold=sold) + NAME_THE_LOCK)
     if sold > len(winners):
-        fail(WINNERS_MISSING.format(**facts, sold=sold))
+        fail(WINNERS_MISSING, **facts, sold=sold)
     expected = min(tickets, buyers)
     if not min(tickets, buyers - crashed) <= len(winners) <= expected:
-        fail(NOT_ALL_SOLD.format(**facts, expected=expected))
+        fail(NOT_ALL_SOLD, **facts, expected=expected)
     if list(winners) != sorted(winners):
-        fail(NOT_SORTED.format(**facts))
+        fail(NOT_SORTED, **facts)
 
 
 def _half_reads(call: Call) -> int:
@@ -192,8 +192,7 @@ def _sales(sandbox: Sandbox, tmp_path: Path, rounds: list[tuple[str, int, int, f
                 pending.append((label, tickets, buyers, max(delay, RETRY_DELAY)))
                 continue
             if stuck:
-                fail(STUCK.format(buyers=buyers, delay=delay, tickets=tickets,
-                                    after=STUCK_AFTER, stderr=_tail(call.stderr)))
+                fail(STUCK, buyers=buyers, delay=delay, tickets=tickets, after=STUCK_AFTER, stderr=_tail(call.stderr))
             winners = call.unwrap()
             if watched.buyers_seen is None:
                 skip(CANNOT_SEE_BUYERS)
@@ -202,7 +201,7 @@ def _sales(sandbox: Sandbox, tmp_path: Path, rounds: list[tuple[str, int, int, f
             _check_round(tickets, buyers, delay, winners, db, crashed)
         if not pending:
             return
-    fail(HALF_READ_EVERY_TIME.format(attempts=ATTEMPTS))
+    fail(HALF_READ_EVERY_TIME, attempts=ATTEMPTS)
 
 
 def _tail(text: str, size: int = 600) -> str:
@@ -221,10 +220,10 @@ def test_search_prints_and_returns(sandbox: Sandbox, start_method: str, tmp_path
     shown = result.stdout.strip()[:300] or "(nothing)"
     if expected not in lines:
         if "用户1查询余票为:4" in lines:
-            fail(SEARCH_USER_ONE.format(shown=shown))
+            fail(SEARCH_USER_ONE, shown=shown)
         if any(line.replace("：", ":") == expected for line in lines):
-            fail(SEARCH_FULL_WIDTH.format(shown=shown))
-        fail(SEARCH_WRONG_LINE.format(shown=shown))
+            fail(SEARCH_FULL_WIDTH, shown=shown)
+        fail(SEARCH_WRONG_LINE, shown=shown)
     check(type(value) is int and value == 4, SEARCH_RETURNED, got=repr(value))
 
 
@@ -279,7 +278,7 @@ def test_extra_credit_atomic_write(sandbox: Sandbox, start_method: str, tmp_path
     check(got is True and count == 1, BUY_FIRST, got=repr(got), text=repr(text))
     inode_after = os.stat(db).st_ino
     if inode_after == inode_before:
-        fail(IN_PLACE.format(inode=inode_before))
+        fail(IN_PLACE, inode=inode_before)
 
 
 # ---------------------------------------------------------------- messages

@@ -299,35 +299,34 @@ def _split_header(value: Any, call: str) -> tuple[int, bytes, dict[str, Any]]:
 def _check_upload(server: CaptureServer, did: Text, name: str, size: int, sha: str) -> None:
     """The server got exactly one connection carrying exactly this one upload."""
     if not server.all_closed():
-        fail(STILL_OPEN, did=did.en, did_zh=did.zh, wait=CLOSE_WAIT)
+        fail(STILL_OPEN, did=did, wait=CLOSE_WAIT)
     streams = list(server.streams)
     if not any(s.total for s in streams):
-        fail(NOTHING_SENT, did=did.en, did_zh=did.zh)
+        fail(NOTHING_SENT, did=did)
     stream = next(s for s in streams if s.total)
     _check_stream(stream, did)
     if not stream.uploads:
-        fail(PARTIAL_HEADER, did=did.en, did_zh=did.zh, got=stream.total,
+        fail(PARTIAL_HEADER, did=did, got=stream.total,
               head=_show(bytes(stream.head)))
     upload = stream.uploads[0]
     if upload.name != name:
-        fail(WRONG_NAME, did=did.en, did_zh=did.zh, got=repr(upload.name), name=repr(name))
+        fail(WRONG_NAME, did=did, got=repr(upload.name), name=repr(name))
     if upload.size != size:
-        fail(WRONG_SIZE, did=did.en, did_zh=did.zh, got=upload.size, size=size)
+        fail(WRONG_SIZE, did=did, got=upload.size, size=size)
     if not upload.complete:
-        fail(SHORT_BODY, did=did.en, did_zh=did.zh, size=size, got=upload.received)
+        fail(SHORT_BODY, did=did, size=size, got=upload.received)
     if upload.digest.hexdigest() != sha:
-        fail(WRONG_CONTENT, did=did.en, did_zh=did.zh, size=size)
+        fail(WRONG_CONTENT, did=did, size=size)
     extra = stream.total - 4 - upload.prefix - upload.size
     if len(stream.uploads) > 1 or stream.pending or extra:
-        fail(EXTRA_BYTES, did=did.en, did_zh=did.zh, size=size, extra=extra)
+        fail(EXTRA_BYTES, did=did, size=size, extra=extra)
     if len(streams) > 1:
-        fail(MANY_CONNECTIONS_UPLOAD, did=did.en, did_zh=did.zh, count=len(streams))
+        fail(MANY_CONNECTIONS_UPLOAD, did=did, count=len(streams))
 
 
 def _check_stream(stream: Stream, did: Text) -> None:
     if stream.problem is not None:
-        fail(UNREADABLE, did=did.en, did_zh=did.zh, why=stream.problem.en,
-              why_zh=stream.problem.zh, head=_show(bytes(stream.head)))
+        fail(UNREADABLE, did=did, why=stream.problem, head=_show(bytes(stream.head)))
 
 
 def _menu_folder(root: Path) -> tuple[Path, dict[str, bytes]]:
@@ -464,7 +463,7 @@ def test_header_length_counts_bytes(sandbox: Sandbox, tmp_path: Path) -> None:
         chars = len(body.decode("utf-8", errors="replace"))
         hint = LEN_OF_STR if prefix == chars else Text(en="", zh="")
         fail(PREFIX_MISMATCH_NON_ASCII, call=call, prefix=prefix, length=len(body),
-              chars=chars, hint=hint.en, hint_zh=hint.zh)
+              chars=chars, hint=hint)
 
 
 @pytest.mark.points(1)
@@ -512,8 +511,7 @@ def test_upload_binary_file(sandbox: Sandbox, server: CaptureServer, tmp_path: P
     content = _binary(2 * MiB + 12345, seed=7)
     path = _write(tmp_path / "image.bin", content)
     sandbox.call("upload", server.connect_arg(), str(path), timeout=20).unwrap()
-    did = DID_UPLOAD.format(path=path.name, size=len(content), kind=KIND_BINARY.en,
-                            kind_zh=KIND_BINARY.zh)
+    did = DID_UPLOAD.format(path=path.name, size=len(content), kind=KIND_BINARY)
     _check_upload(server, did, "image.bin", len(content), _sha(content))
 
 
@@ -522,7 +520,7 @@ def test_upload_empty_file(sandbox: Sandbox, server: CaptureServer, tmp_path: Pa
     """上传 0 字节的文件 / upload a zero-byte file"""
     path = _write(tmp_path / "empty.txt", b"")
     sandbox.call("upload", server.connect_arg(), str(path)).unwrap()
-    did = DID_UPLOAD.format(path=path.name, size=0, kind=KIND_EMPTY.en, kind_zh=KIND_EMPTY.zh)
+    did = DID_UPLOAD.format(path=path.name, size=0, kind=KIND_EMPTY)
     _check_upload(server, did, "empty.txt", 0, _sha(b""))
 
 
@@ -565,10 +563,9 @@ def test_upload_large_file_bounded_memory(sandbox: Sandbox, server: CaptureServe
             result = running.finish(timeout=BIG_TIMEOUT)
         result.unwrap()
         growth = max(0, peak - idle) if idle else 0
-        did = DID_UPLOAD.format(path=path.name, size=BIG_SIZE, kind=KIND_ONE_LINE.en,
-                                kind_zh=KIND_ONE_LINE.zh)
+        did = DID_UPLOAD.format(path=path.name, size=BIG_SIZE, kind=KIND_ONE_LINE)
         if growth >= MEMORY_LIMIT:
-            fail(TOO_MUCH_MEMORY, did=did.en, did_zh=did.zh, growth=growth / MiB,
+            fail(TOO_MUCH_MEMORY, did=did, growth=growth / MiB,
                   limit=MEMORY_LIMIT // MiB, idle=idle / MiB, peak=peak / MiB)
         _check_upload(server, did, path.name, BIG_SIZE, digest.hexdigest())
     finally:
@@ -594,7 +591,7 @@ def test_main_menu_numbered_from_1(sandbox: Sandbox, server: CaptureServer, tmp_
     if numbers != list(range(1, len(names) + 1)):
         hint = FROM_ZERO if min(numbers) == 0 else Text(en="", zh="")
         fail(MENU_NUMBERS, inputs=_inputs(stdin), got=numbers,
-              expected=list(range(1, len(names) + 1)), hint=hint.en, hint_zh=hint.zh,
+              expected=list(range(1, len(names) + 1)), hint=hint,
               printed=_printed(result))
 
 
@@ -642,7 +639,7 @@ def test_main_rejects_bad_choices(sandbox: Sandbox, server: CaptureServer, tmp_p
         shown = _menu(result.stdout, list(contents))
         hint = FROM_ZERO if got and 0 in shown.values() else Text(en="", zh="")
         fail(BAD_CHOICE_ACCEPTED, inputs=_inputs(stdin), name=name, got=got,
-              hint=hint.en, hint_zh=hint.zh, printed=_printed(result))
+              hint=hint, printed=_printed(result))
     if len(result.stdout) <= len(plain.stdout):
         fail(NO_MESSAGE, inputs=_inputs(stdin), plain=_inputs(plain_input),
               printed=_printed(result))
@@ -725,7 +722,7 @@ DID_UPLOAD = Text(
     en="The test called upload(sock, path) with a socket connected to its server and "
        "the file {path} ({size} bytes, {kind}).",
     zh="测试调用了 upload(sock, path)，sock 已连接到测试的服务端，文件是 {path}"
-       "（{size} 字节，{kind_zh}）。",
+       "（{size} 字节，{kind}）。",
 )
 KIND_BINARY = Text(en="binary, no newline", zh="二进制，没有换行符")
 KIND_EMPTY = Text(en="empty", zh="空文件")
@@ -736,60 +733,60 @@ DID_MAIN = Text(
 )
 STILL_OPEN = Text(
     en="{did} The connection was still open {wait} s after the call ended.",
-    zh="{did_zh}调用结束 {wait} 秒后连接仍然没有关闭。",
+    zh="{did}调用结束 {wait} 秒后连接仍然没有关闭。",
 )
 NOTHING_SENT = Text(
     en="{did} The server received nothing. Expected the 4-byte length, the JSON header, "
        "then the file's content, all sent with sock.sendall().",
-    zh="{did_zh}服务端什么也没收到。期望依次收到 4 字节长度、JSON 报头和文件内容，"
+    zh="{did}服务端什么也没收到。期望依次收到 4 字节长度、JSON 报头和文件内容，"
        "都用 sock.sendall() 发送。",
 )
 UNREADABLE = Text(
     en="{did} The server could not read the upload: {why}. The first bytes it received: "
        "{head}. Expected struct.pack('<i', n), then n bytes of JSON (n counted on the "
        "encoded bytes), then the content.",
-    zh="{did_zh}服务端无法解析这次上传：{why_zh}。收到的开头几个字节：{head}。"
+    zh="{did}服务端无法解析这次上传：{why}。收到的开头几个字节：{head}。"
        "期望先是 struct.pack('<i', n)，再是 n 个字节的 JSON（n 按编码后的字节数计算），"
        "然后是文件内容。",
 )
 PARTIAL_HEADER = Text(
     en="{did} Only {got} bytes arrived, not a whole length prefix and header: {head}.",
-    zh="{did_zh}只收到 {got} 个字节，连完整的长度前缀和报头都不够：{head}。",
+    zh="{did}只收到 {got} 个字节，连完整的长度前缀和报头都不够：{head}。",
 )
 WRONG_NAME = Text(
     en="{did} The header's file_name was {got}; expected {name}, the file's name "
        "without its folders (os.path.basename).",
-    zh="{did_zh}报头里的 file_name 是 {got}；期望 {name}，即不带文件夹的文件名"
+    zh="{did}报头里的 file_name 是 {got}；期望 {name}，即不带文件夹的文件名"
        "（os.path.basename）。",
 )
 WRONG_SIZE = Text(
     en="{did} The header's file_size was {got}; expected {size} (os.path.getsize).",
-    zh="{did_zh}报头里的 file_size 是 {got}；期望 {size}（os.path.getsize）。",
+    zh="{did}报头里的 file_size 是 {got}；期望 {size}（os.path.getsize）。",
 )
 SHORT_BODY = Text(
     en="{did} The header announced {size} bytes, but only {got} bytes of content arrived "
        "before the connection closed. Send every chunk until the end of the file, with "
        "sendall() (send() may send only part of what it is given).",
-    zh="{did_zh}报头说有 {size} 字节，但连接关闭前只收到 {got} 字节内容。"
+    zh="{did}报头说有 {size} 字节，但连接关闭前只收到 {got} 字节内容。"
        "要一直发送到文件末尾，并用 sendall()（send() 可能只发出一部分）。",
 )
 WRONG_CONTENT = Text(
     en="{did} {size} bytes of content arrived, but they differ from the file (SHA-256 "
        "compared). Open the file in binary mode 'rb' and send each chunk once, as read.",
-    zh="{did_zh}收到了 {size} 字节内容，但与文件内容不同（比较了 SHA-256）。"
+    zh="{did}收到了 {size} 字节内容，但与文件内容不同（比较了 SHA-256）。"
        "用二进制模式 'rb' 打开文件，每块读到的数据原样发送一次。",
 )
 EXTRA_BYTES = Text(
     en="{did} After the header and the file's {size} bytes, {extra} more bytes arrived. "
        "Expected exactly the prefix, the header and the content: send the header once "
        "and each chunk once.",
-    zh="{did_zh}在报头和文件的 {size} 字节之后，又多收到了 {extra} 个字节。"
+    zh="{did}在报头和文件的 {size} 字节之后，又多收到了 {extra} 个字节。"
        "期望正好是长度前缀、报头和文件内容：报头只发一次，每块数据只发一次。",
 )
 MANY_CONNECTIONS_UPLOAD = Text(
     en="{did} The server saw {count} connections. upload() must send on the socket it is "
        "given, not connect again.",
-    zh="{did_zh}服务端看到了 {count} 个连接。upload() 应该在传入的 sock 上发送，"
+    zh="{did}服务端看到了 {count} 个连接。upload() 应该在传入的 sock 上发送，"
        "不要再建立新连接。",
 )
 TOO_MUCH_MEMORY = Text(
@@ -798,7 +795,7 @@ TOO_MUCH_MEMORY = Text(
        "f.read() with no size reads all of it, and reading line by line "
        "(for line in f) reads a file with no newline as one huge line. Read "
        "fixed-size chunks in a loop, e.g. f.read(1024 * 1024), and sendall each one.",
-    zh="{did_zh}运行期间进程内存增长了 {growth:.0f} MiB（从 {idle:.0f} MiB 到 "
+    zh="{did}运行期间进程内存增长了 {growth:.0f} MiB（从 {idle:.0f} MiB 到 "
        "{peak:.0f} MiB）；期望少于 {limit} MiB。整个文件被放进了内存：不带大小的 "
        "f.read() 会读入整个文件；一行行读取（for line in f）时，没有换行符的文件就是"
        "一整行。请循环读取固定大小的块，例如 f.read(1024 * 1024)，每块用 sendall 发送。",
@@ -836,7 +833,7 @@ PREFIX_MISMATCH_NON_ASCII = Text(
        "{length} bytes long ({chars} characters).{hint} The server reads exactly "
        "the number of bytes the prefix gives.",
     zh="{call}：4 字节前缀的值是 {prefix}，但后面的 JSON 报头有 {length} 个字节"
-       "（{chars} 个字符）。{hint_zh}服务端按前缀给出的字节数读取报头。",
+       "（{chars} 个字符）。{hint}服务端按前缀给出的字节数读取报头。",
 )
 LEN_OF_STR = Text(
     en=" That is the length of the str: count the encoded bytes instead, "
@@ -910,7 +907,7 @@ MENU_NUMBERS = Text(
     en="main() was given the input {inputs}. Its menu numbered the files {got}; "
        "expected {expected}.{hint} It printed:\n{printed}",
     zh="main() 的输入是 {inputs}。它的菜单给文件的编号是 {got}；期望 {expected}。"
-       "{hint_zh}它的输出：\n{printed}",
+       "{hint}它的输出：\n{printed}",
 )
 FROM_ZERO = Text(
     en=" The menu starts at 0: number the files from 1, e.g. enumerate(files, start=1), "
@@ -945,7 +942,7 @@ BAD_CHOICE_ACCEPTED = Text(
        "a valid choice, so expected exactly that one upload; the server received "
        "uploads of {got}.{hint} It printed:\n{printed}",
     zh="main() 的输入是 {inputs}。只有最后的 2（{name!r}）是合法的编号，期望只上传"
-       "这一个文件；服务端收到的上传是 {got}。{hint_zh}它的输出：\n{printed}",
+       "这一个文件；服务端收到的上传是 {got}。{hint}它的输出：\n{printed}",
 )
 NO_MESSAGE = Text(
     en="main() printed nothing more for the input {inputs} than for {plain}: the "

@@ -637,13 +637,13 @@ def _expect_dropped(server: Server, cases: list[tuple[str, str, bytes]], topic: 
             closed = peer_closed(sock)
         what = Text(en=label_en, zh=label_zh)
         if not server.alive():
-            server.fail(BAD_DIED.format(label=what.en, label_zh=what.zh))
+            server.fail(BAD_DIED.format(label=what))
         if stored:
-            problems.append(BAD_STORED.format(label=what.en, label_zh=what.zh, files=listing(server)))
+            problems.append(BAD_STORED.format(label=what, files=listing(server)))
             for name in stored:
                 (server.root / name).unlink(missing_ok=True)  # the next case starts clean
         elif not closed:
-            problems.append(BAD_OPEN.format(label=what.en, label_zh=what.zh, seconds=DROP_TIMEOUT))
+            problems.append(BAD_OPEN.format(label=what, seconds=DROP_TIMEOUT))
     data = random_bytes(10_000)
     with server.connect(did=join([topic, AFTER_BAD])) as sock:
         send(sock, upload("good.bin", data))
@@ -997,13 +997,13 @@ ESCAPE_HINT = Text(
        "绝不能写到 dest_dir 之外。")
 BAD_DIED = Text(
     en="Sent {label} (then 5 bytes of body).",
-    zh="发送了{label_zh}（后面跟 5 字节内容）。")
+    zh="发送了{label}（后面跟 5 字节内容）。")
 BAD_STORED = Text(
     en="After {label} your server stored a file ({files}).",
-    zh="发送{label_zh}后，你的服务端保存了文件（{files}）。")
+    zh="发送{label}后，你的服务端保存了文件（{files}）。")
 BAD_OPEN = Text(
     en="After {label} your server kept the connection open for {seconds:g} s.",
-    zh="发送{label_zh}后，你的服务端在 {seconds:g} 秒内没有关闭连接。")
+    zh="发送{label}后，你的服务端在 {seconds:g} 秒内没有关闭连接。")
 AFTER_BAD = Text(
     en="Then a client uploaded good.bin on a new connection.",
     zh="之后一个客户端在新连接上上传 good.bin。")
