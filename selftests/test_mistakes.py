@@ -2,7 +2,8 @@
 
 ``mistakes/<topic>/expect.toml`` lists variants of the solution with one
 mistake each (``[[mistake]]``: the file, the tests that must lose points, a
-phrase the message must contain) and correct variants in another style
+phrase the message must contain, and ``zero = true`` for a loophole, which
+must lose every item of those tests) and correct variants in another style
 (``[[correct]]``), which must score full marks. A variant is a ``.patch``
 against ``solutions/<topic>.py`` (it shows the one mistake and nothing else,
 and stops applying if the solution changes under it) or a whole ``.py``
@@ -66,6 +67,9 @@ def test_mistake_is_caught_and_named(topic: str, entry: dict[str, Any], tmp_path
         assert mine, f"no test named {name} in {topic}"
         lost = [t for t in mine if t["outcome"] != "passed"]
         assert lost, f"{entry['file']}: {name} passed, but it should catch this mistake"
+        if entry.get("zero"):  # a loophole: it must earn nothing on these tests, on any item
+            kept = [t["name"] for t in mine if t["outcome"] == "passed"]
+            assert not kept, f"{entry['file']}: {kept} passed, but this loophole must score 0 there"
         said = " ".join(t["message"] for t in lost).lower()
         assert entry["says"].lower() in said, f"{name} did not say {entry['says']!r}: {said[:500]}"
 
