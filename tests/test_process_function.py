@@ -43,6 +43,9 @@ def started_process(sandbox: Sandbox, log: Path) -> tuple[Call, ProcessSnapshot]
         fail(TARGET_CALLED, lines=lines, pid=result.pid)
     if not isinstance(value, ProcessSnapshot):
         fail(NOT_A_PROCESS, got=repr(value))
+    if value.daemon and lines[-1:] != [f"{NAME} is over {value.pid}"]:
+        # Killed with the main process before its last line: said first.
+        fail(NO_LAST_LINE, lines=lines, pid=value.pid)
     return result, value
 
 

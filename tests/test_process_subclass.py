@@ -30,18 +30,24 @@ def start_and_join(sandbox: Sandbox, log: Path) -> tuple[Call, dict[str, Any]]:
     message = result.error.message if result.error is not None else ""
     if result.raised("AttributeError") and "MyProcess" in message:
         fail(NO_SUPER, name=NAME, message=message)
-    if result.raised("TypeError") and "__init__" in message:
-        fail(BAD_INIT, name=NAME, message=message)
+    _bad_init(result)
     if result.raised("AssertionError") and "started process" in message:
         fail(OVERRIDES_START, message=repr(message))
     info: dict[str, Any] = result.unwrap()
     return result, info
 
 
+def _bad_init(result: Call) -> None:
+    """MyProcess(name, log_path) refused its two arguments: say so."""
+    if result.raised("TypeError") and result.error is not None and "__init__" in result.error.message:
+        fail(BAD_INIT, name=NAME, message=result.error.message)
+
+
 @pytest.mark.points(1)
 def test_constructs_a_named_process(sandbox: Sandbox, tmp_path: Path) -> None:
     """MyProcess(name, log_path) 是一个 Process，名字为 name / MyProcess(name, log_path) is a Process named name"""
     result = sandbox.call("MyProcess", NAME, str(tmp_path / "log.txt"))
+    _bad_init(result)
     value = result.unwrap()
     if not isinstance(value, ProcessSnapshot):
         fail(NOT_A_PROCESS, got=repr(value))
