@@ -515,6 +515,26 @@ def test_header_in_pieces(sandbox: Sandbox, dest: Path) -> None:
         expect_stored(server, sock, "pieces.bin", data, DID_PIECES.format(n=len(head)), SHORT_RECV_HINT)
 
 
+@pytest.mark.points(0.5)
+def test_same_name_overwrites(sandbox: Sandbox, dest: Path) -> None:
+    """同名文件再次上传时覆盖旧内容 / uploading the same name again replaces the old content"""
+    server = start_server(sandbox, dest)
+    old, new = random_bytes(40_000), random_bytes(10_000)
+    did = DID_TWICE.format(old=len(old), new=len(new))
+    with server.connect() as sock:
+        send(sock, upload("same.bin", old))
+        expect_stored(server, sock, "same.bin", old, did)
+        send(sock, upload("same.bin", new))
+        if not await_file(server, "same.bin", len(new), sock=sock):
+            got = (dest / "same.bin").read_bytes() if (dest / "same.bin").exists() else b""
+            if got == old + new:
+                server.fail(did, APPENDED)
+            if got == old and peer_closed(sock):
+                server.fail(did, ONE_PER_CONNECTION.format(first="same.bin"))
+            what_happened(server, sock, "same.bin", new, did)
+        expect_stored(server, sock, "same.bin", new, did)
+
+
 # --- clients that go away -----------------------------------------------------------
 
 
@@ -775,26 +795,6 @@ def test_bounded_memory(sandbox: Sandbox, dest: Path) -> None:
 
 
 @pytest.mark.points(0.5)
-def test_same_name_overwrites(sandbox: Sandbox, dest: Path) -> None:
-    """同名文件再次上传时覆盖旧内容 / uploading the same name again replaces the old content"""
-    server = start_server(sandbox, dest)
-    old, new = random_bytes(40_000), random_bytes(10_000)
-    did = DID_TWICE.format(old=len(old), new=len(new))
-    with server.connect() as sock:
-        send(sock, upload("same.bin", old))
-        expect_stored(server, sock, "same.bin", old, did)
-        send(sock, upload("same.bin", new))
-        if not await_file(server, "same.bin", len(new), sock=sock):
-            got = (dest / "same.bin").read_bytes() if (dest / "same.bin").exists() else b""
-            if got == old + new:
-                server.fail(did, APPENDED)
-            if got == old and peer_closed(sock):
-                server.fail(did, ONE_PER_CONNECTION.format(first="same.bin"))
-            what_happened(server, sock, "same.bin", new, did)
-        expect_stored(server, sock, "same.bin", new, did)
-
-
-@pytest.mark.points(0.5)
 def test_slow_client_extra_credit(sandbox: Sandbox, dest: Path) -> None:
     """加分：慢客户端不会挡住其他客户端 / extra credit: a slow client does not hold up the others"""
     server = start_server(sandbox, dest)
@@ -832,11 +832,11 @@ NO_LISTEN = Text(
     en="The socket was never put in listening mode: call listen() after bind() and before accept().",
     zh="套接字没有进入监听状态：在 bind() 之后、accept() 之前调用 listen()。")
 NOTHING_WRITTEN = Text(
-    en="While 1 MiB of the body arrived, nothing at all appeared under dest_dir: the server must "
-       "write the body to a temporary file in dest_dir as it arrives (that file is what must then "
+    en="It was not stored at all: while 1 MiB of the body arrived, nothing appeared under "
+       "dest_dir; the server must write the body to a temporary file in dest_dir as it arrives (that file is what must then "
        "be removed when the client dies).",
-    zh="收到 1 MiB 文件内容期间，dest_dir 下什么也没有出现：服务端要边收边把内容写进 dest_dir "
-       "里的临时文件（客户端中途断开时，要删除的正是这个文件）。")
+    zh="文件根本没有被保存：收到 1 MiB 文件内容期间，dest_dir 下什么也没有出现；"
+       "服务端要边收边把内容写进 dest_dir 里的临时文件（客户端中途断开时，要删除的正是这个文件）。")
 SERVER_RAISED = Text(
     en="Your server stopped with {error}.",
     zh="你的服务端异常退出：{error}。")
