@@ -4,18 +4,21 @@ A test drives the student's code through the ``sandbox`` fixture (a
 ``Sandbox``), reads what happened from the ``Call`` it returns, and says why it
 fails in both languages with ``fail``, ``check`` or ``expect_equal``::
 
-    from grading.testing import Text, check, expect_equal, fail
+    from grading.testing import Sandbox, Text, check, expect_equal, fail
 
     LOG_SHORT = Text(en="the log holds {count} lines, expected 2",
                      zh="日志只有 {count} 行，应当是 2 行")
 
-    def test_log(sandbox, start_method, tmp_path):
+    def test_log(sandbox: Sandbox, start_method: str, tmp_path: Path) -> None:
         \"\"\"子进程写两行日志 / the child writes its two log lines\"\"\"
         result = sandbox.call("start", "egon", str(tmp_path / "log"), timeout=10)
         lines = ...
         check(len(lines) == 2, LOG_SHORT, count=len(lines))
 
-The plugin shows the message, never the test's source.
+The plugin shows the message, never the test's source. A return value that
+can be written in is no evidence: ``watch`` and ``require_children`` check,
+from outside, that the call really started a process (see
+docs/writing-tests.md).
 """
 
 from __future__ import annotations
