@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import psutil
 import pytest
@@ -47,18 +48,18 @@ def test_main_returns_instead_of_exiting(capsys: pytest.CaptureFixture[str]) -> 
     assert "process_function" in capsys.readouterr().out
 
 
-def test_exit_1_when_a_test_fails(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_exit_1_when_a_test_fails(tmp_path: Path) -> None:
     json_file = tmp_path / "r.json"
     proc = run_cli("process_function", "--quiet", "--json", str(json_file))
     assert proc.returncode == 1 and json_file.exists()
 
 
-def test_unwritable_report_is_a_usage_error_before_grading(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_unwritable_report_is_a_usage_error_before_grading(tmp_path: Path) -> None:
     proc = run_cli("process_function", "--json", str(tmp_path))
     assert proc.returncode == 2 and "Cannot write the report" in proc.stderr
 
 
-def test_pytest_settings_from_the_environment_are_ignored(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_pytest_settings_from_the_environment_are_ignored(tmp_path: Path) -> None:
     graded = grade("process_function", tmp_path=tmp_path, env={"PYTEST_ADDOPTS": "--bogus -x"})
     assert graded.returncode == 1
     assert set(graded.outcomes("process_function").values()) == {"failed"}
@@ -66,7 +67,7 @@ def test_pytest_settings_from_the_environment_are_ignored(tmp_path) -> None:  # 
 
 
 @pytest.mark.slow
-def test_sigterm_stops_the_grade_and_everything_it_started(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_sigterm_stops_the_grade_and_everything_it_started(tmp_path: Path) -> None:
     pid_dir = tmp_path / "pids"
     pid_dir.mkdir()
     grader = subprocess.Popen(

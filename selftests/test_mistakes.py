@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from . import patching
-from .conftest import ROOT, SELFTESTS, grade
+from .conftest import ROOT, SELFTESTS, Graded, grade
 
 MISTAKES = SELFTESTS / "mistakes"
 
@@ -39,7 +39,7 @@ def cases(kind: str) -> list[Any]:
     return found
 
 
-def graded_variant(topic: str, file: str, tmp_path: Path, only: list[str] | None = None):  # type: ignore[no-untyped-def]
+def graded_variant(topic: str, file: str, tmp_path: Path, only: list[str] | None = None) -> Graded:
     workspace = tmp_path / "workspace"
     workspace.mkdir()
     source = MISTAKES / topic / file
