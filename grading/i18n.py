@@ -55,8 +55,9 @@ def default_lang(environ: dict[str, str] | None = None) -> Lang:
     """``GRADER_LANG`` if set, else Chinese for a Chinese locale, else both."""
     env = os.environ if environ is None else environ
     chosen = env.get("GRADER_LANG", "").strip().lower()
-    if chosen in LANGS:
-        return chosen  # type: ignore[return-value]
+    for lang in LANGS:
+        if chosen == lang:
+            return lang
     name = env.get("LC_ALL") or env.get("LC_MESSAGES") or env.get("LANG") or ""
     if not name:
         name = locale.getlocale()[0] or ""

@@ -237,6 +237,26 @@ def is_resource_tracker(p: psutil.Process | ProcInfo | Sequence[str]) -> bool:
     return any(RESOURCE_TRACKER in part for part in cmdline)
 
 
+def status_of(p: psutil.Process) -> str | None:
+    """The process's status (``ZOMBIE``, …), None once it is gone."""
+    try:
+        return str(p.status())
+    except psutil.Error:
+        return None
+
+
+def trackers_among(pids: set[int]) -> set[int]:
+    """Which of ``pids`` are (now recognisably) multiprocessing's resource tracker."""
+    found: set[int] = set()
+    for pid in pids:
+        try:
+            if is_resource_tracker(psutil.Process(pid)):
+                found.add(pid)
+        except psutil.Error:
+            continue
+    return found
+
+
 def student_children(pid: int) -> list[psutil.Process]:
     """What the student's code started below the interpreter ``pid``, now.
 

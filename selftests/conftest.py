@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -75,7 +76,7 @@ def grade(*args: str | Path, tmp_path: Path, env: dict[str, str] | None = None,
 
 
 @pytest.fixture
-def grader(tmp_path: Path):  # type: ignore[no-untyped-def]
+def grader(tmp_path: Path) -> Callable[..., Graded]:
     def run(*args: str | Path, env: dict[str, str] | None = None) -> Graded:
         return grade(*args, tmp_path=tmp_path, env=env)
     return run

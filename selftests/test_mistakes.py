@@ -5,7 +5,8 @@ mistake each (``[[mistake]]``: the file, the tests that must lose points, a
 phrase the message must contain, and with ``first = true`` the promise that
 this phrase is in the *first* message the student reads for the topic, the
 whole topic graded; ``first_says`` when that first message names the cause
-in other words) and correct variants in another style
+in other words; ``zero = true`` for a loophole, which must lose every item
+of those tests) and correct variants in another style
 (``[[correct]]``), which must score full marks. A variant is a ``.patch``
 against ``solutions/<topic>.py`` (it shows the one mistake and nothing else,
 and stops applying if the solution changes under it) or a whole ``.py``
@@ -26,7 +27,7 @@ from grading.i18n import plain
 from grading.results import Status, TestResult, TopicResult, split_title
 
 from . import patching
-from .conftest import ROOT, SELFTESTS, grade
+from .conftest import ROOT, SELFTESTS, Graded, grade
 
 MISTAKES = SELFTESTS / "mistakes"
 
@@ -45,7 +46,7 @@ def cases(kind: str) -> list[Any]:
     return found
 
 
-def graded_variant(topic: str, file: str, tmp_path: Path, only: list[str] | None = None):  # type: ignore[no-untyped-def]
+def graded_variant(topic: str, file: str, tmp_path: Path, only: list[str] | None = None) -> Graded:
     workspace = tmp_path / "workspace"
     workspace.mkdir()
     source = MISTAKES / topic / file
@@ -84,6 +85,9 @@ def test_mistake_is_caught_and_named(topic: str, entry: dict[str, Any], tmp_path
         assert mine, f"no test named {name} in {topic}"
         lost = [t for t in mine if t["outcome"] != "passed"]
         assert lost, f"{entry['file']}: {name} passed, but it should catch this mistake"
+        if entry.get("zero"):  # a loophole: it must earn nothing on these tests, on any item
+            kept = [t["name"] for t in mine if t["outcome"] == "passed"]
+            assert not kept, f"{entry['file']}: {kept} passed, but this loophole must score 0 there"
         said = " ".join(t["message"] for t in lost).lower()
         assert entry["says"].lower() in said, f"{name} did not say {entry['says']!r}: {said[:500]}"
     if first:

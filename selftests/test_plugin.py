@@ -24,7 +24,7 @@ def test_ok():
 @pytest.mark.points(1)
 def test_wrong():
     """错 / wrong"""
-    check(1 == 2, en="got 1, expected 2", zh="得到 1，应为 2")
+    check(1 == 2, Text(en="got {got}, expected 2", zh="得到 {got}，应为 2"), got=1)
 
 @pytest.mark.points(1)
 def test_bare_assert():

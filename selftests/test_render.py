@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from grading import causes, render, scoring
-from grading.i18n import Text, default_lang, unknown_lang
+from grading.i18n import Lang, Text, default_lang, unknown_lang
 from grading.results import Hint, Kind, Report, Status, TestResult, TopicResult, split_title
 
 WRONG = Text(en="got 1, expected 2", zh="得到 1，应为 2")
@@ -55,8 +55,8 @@ def test_json_follows_the_contract() -> None:
 
 @pytest.mark.parametrize(("lang", "shown", "hidden"), [
     ("en", "got 1, expected 2", "得到"), ("zh", "得到 1，应为 2", "expected 2")])
-def test_text_report_speaks_one_language(lang: str, shown: str, hidden: str) -> None:
-    text = render.render_text(sample(), lang)  # type: ignore[arg-type]
+def test_text_report_speaks_one_language(lang: Lang, shown: str, hidden: str) -> None:
+    text = render.render_text(sample(), lang)
     assert shown in text and hidden not in text
     assert "1/4" in text
 
@@ -87,9 +87,9 @@ def test_atomic_write_leaves_no_temporary_file(tmp_path: Path) -> None:
     ("多道 / 并发 / concurrency / parallelism", "en", "concurrency / parallelism"),
     ("plain title", "zh", "plain title"),
 ])
-def test_titles_pick_a_language(title: str, lang: str, want: str) -> None:
-    assert render.pick_title(title, lang) == want  # type: ignore[arg-type]
-    assert split_title(title).render(lang) == want  # type: ignore[arg-type]
+def test_titles_pick_a_language(title: str, lang: Lang, want: str) -> None:
+    assert render.pick_title(title, lang) == want
+    assert split_title(title).render(lang) == want
 
 
 @pytest.mark.parametrize(("env", "lang"), [

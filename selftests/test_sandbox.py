@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import textwrap
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import psutil
@@ -73,7 +74,7 @@ LAUNCHERS: dict[str, Launcher] = {"warm": WarmLauncher(), "cold": ColdLauncher()
 
 
 @pytest.fixture(params=sorted(LAUNCHERS))
-def box(request: pytest.FixtureRequest, tmp_path: Path):  # type: ignore[no-untyped-def]
+def box(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Sandbox]:
     (tmp_path / "mod.py").write_text(textwrap.dedent(MODULE), encoding="utf-8")
     become_subreaper()
     sandbox = Sandbox(tmp_path, "mod", launcher=LAUNCHERS[request.param])
