@@ -11,6 +11,7 @@ import pytest
 from grading import catalog
 from grading.errors import GradingError
 from grading.i18n import Text
+from grading.results import Hint
 
 from .conftest import ENGINE_TESTS, ROOT
 
@@ -98,7 +99,7 @@ def test_a_valid_manifest_gives_its_topics_in_order(tmp_path: Path) -> None:
     topics = catalog.select(catalog.load(folder), [])
     assert [(t.name, t.points, t.time_limit) for t in topics] == [
         ("toy", 2.0, 30.0), ("first", 1.5, catalog.DEFAULT_TIME_LIMIT)]
-    assert topics[0].hints == (Text(en="think", zh="想"),)
+    assert topics[0].hints == (Hint(levels=(Text(en="think", zh="想"),)),)
     assert topics[0].test_file == folder / "test_toy.py"
 
 

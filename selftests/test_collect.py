@@ -17,7 +17,7 @@ from typing import Any
 from grading import messages as msg
 from grading.catalog import Topic
 from grading.i18n import Text, plain
-from grading.results import Status
+from grading.results import Hint, Status
 
 # The one import of collect: it moves with it.
 from grading.runner import collect
@@ -25,7 +25,8 @@ from grading.runner import collect
 from .conftest import ENGINE_SOLUTIONS, ENGINE_TESTS, grade
 
 TOPIC = Topic(name="demo", title=Text(en="demo", zh="演示"), points=3.0, time_limit=30.0,
-              test_timeout=10.0, hints=(Text(en="try", zh="试"),), test_file=Path("test_demo.py"))
+              test_timeout=10.0, hints=(Hint(levels=(Text(en="try", zh="试"),)),),
+              test_file=Path("test_demo.py"))
 WRONG = {"en": "got 1, expected 2", "zh": "得到 1，应为 2"}
 
 
@@ -54,7 +55,7 @@ def test_every_test_reported_keeps_its_outcome_message_and_points() -> None:
         ("test_c", Status.TIMEOUT, 2.0, 0.0)]
     assert result.tests[0].message is None
     assert result.tests[1].message == Text(en=WRONG["en"], zh=WRONG["zh"])
-    assert result.tests[0].title == "题 test_a / test_a"
+    assert result.tests[0].title.render("both") == "题 test_a / test_a"
     assert (result.name, result.title, result.hints) == ("demo", TOPIC.title, TOPIC.hints)
     assert (result.problem, result.broken, result.duration, result.declared_points) == (
         None, False, 2.5, 3.0)

@@ -217,8 +217,9 @@ def test_untouched_stubs_get_a_short_welcome() -> None:
     topics = tuple(TopicResult(name, Text(en=name, zh=name), tuple(
         result(f"test_{i}", Status.FAILED, todo, kind=Kind.NOT_WRITTEN) for i in range(9)))
         for name in ("first", "second"))
-    for lang in ("en", "zh"):
-        text = render.render_text(Report("exercises", topics), lang)  # type: ignore[arg-type]
+    langs: tuple[Lang, ...] = ("en", "zh")
+    for lang in langs:
+        text = render.render_text(Report("exercises", topics), lang)
         assert len(text.splitlines()) < 10 and "python grader.py first" in text
         assert "not written yet" not in text and "还没有完成" not in text
     # Once one topic is started, the report is back, the untouched ones in one word.

@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from grading import catalog
+from grading.i18n import Lang
 
 from .conftest import ROOT, SELFTESTS
 
@@ -117,7 +118,7 @@ def params() -> list[object]:
 
 @pytest.mark.slow
 @pytest.mark.parametrize(("case", "lang"), params())
-def test_what_a_student_reads(case: Case, lang: str, tmp_path: Path) -> None:
+def test_what_a_student_reads(case: Case, lang: Lang, tmp_path: Path) -> None:
     workspace = case.build(tmp_path)
     keyword = ["-k", case.keyword] if case.keyword else []
     status, text = screen(workspace, case.topic, *keyword, lang=lang)

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
+import watchfiles
 
 from .conftest import ROOT, committed_stub
 
@@ -97,7 +98,7 @@ def test_polling_switches_on_when_events_do_not_arrive(tmp_path: Path,
             yield set()  # the watcher's time-out: nothing arrived
 
     monkeypatch.setattr(watch, "PROBE_WAIT", 0.2)
-    monkeypatch.setattr(watch.watchfiles, "watch", silent)
+    monkeypatch.setattr(watchfiles, "watch", silent)
     console = Console(file=open(os.devnull, "w"))  # noqa: SIM115
     no_events, grade = watch._watch(tmp_path, {"concepts"}, ["concepts"], [], console, "en", False, None)
     assert no_events and grade is None and calls == [False]
@@ -112,8 +113,8 @@ def test_a_save_during_a_grade_restarts_it(tmp_path: Path, monkeypatch: pytest.M
     saved = str(tmp_path / "concepts.py")
 
     def two_saves(*paths: object, **options: object):  # type: ignore[no-untyped-def]
-        yield {(watch.watchfiles.Change.modified, saved)}
-        yield {(watch.watchfiles.Change.modified, saved)}  # again, while the first grade runs
+        yield {(watchfiles.Change.modified, saved)}
+        yield {(watchfiles.Change.modified, saved)}  # again, while the first grade runs
 
     grades: list[FakeGrade] = []
 
@@ -131,9 +132,9 @@ def test_a_save_during_a_grade_restarts_it(tmp_path: Path, monkeypatch: pytest.M
         def finished_now(self) -> bool:
             return False
 
-    monkeypatch.setattr(watch.watchfiles, "watch", two_saves)
+    monkeypatch.setattr(watchfiles, "watch", two_saves)
     monkeypatch.setattr(watch, "Grade", FakeGrade)
     console = Console(file=open(os.devnull, "w"))  # noqa: SIM115
     no_events, last = watch._watch(tmp_path, {"concepts"}, ["concepts"], [], console, "en", True, None)
     assert not no_events and [g.topics for g in grades] == [["concepts"], ["concepts"]]
-    assert grades[0].stopped and last is grades[1] and not grades[1].stopped
+    assert grades[0].stopped and last is grades[1] and not grades[1].stopped  # type: ignore[comparison-overlap]
