@@ -289,8 +289,10 @@ UNKNOWN_TOPIC = Text(
     en="No topic named {names}. The topics are: {known}.",
     zh="没有名为 {names} 的题目。现有题目：{known}。",
 )
-DID_YOU_MEAN = Text(en="Did you mean {name}? python grader.py {name}",
-                    zh="你是不是想输入 {name}？python grader.py {name}")
+DID_YOU_MEAN = Text(
+    en="Did you mean {name}? python grader.py {name} (python grader.py --list shows them all)",
+    zh="你是不是想输入 {name}？python grader.py {name}（python grader.py --list 可列出所有题目）",
+)
 LIST_TIP = Text(en="python grader.py --list shows the topics.", zh="python grader.py --list 可列出所有题目。")
 TIP_UNKNOWN_TOPIC = Text(
     en="Check the spelling: `python grader.py --list` shows every topic with its points.",

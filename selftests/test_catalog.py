@@ -50,8 +50,8 @@ CASES = {
     "manifest missing": (None, (), [], "the file is missing", "--tests DIR"),
     "toml syntax": ('version = 1\n[[topic]\nname = "toy"\n', (), [], "line 2", "line and column"),
     "version missing": (GOOD_TOPIC, ("test_toy.py",), [], "version None is not supported",
-                        "`version = 1`"),
-    "version wrong": ("version = 2\n" + GOOD_TOPIC, ("test_toy.py",), [], "version 2", "`version = 1`"),
+                        "`version = 2`"),
+    "version wrong": ("version = 3\n" + GOOD_TOPIC, ("test_toy.py",), [], "version 3", "`version = 2`"),
     "unknown top-level key": ("version = 1\ntopics = []\n" + GOOD_TOPIC, (), [], "topics",
                               "topic, version"),
     "no topics": ("version = 1\n", (), [], "it lists no topic", "[[topic]]"),
@@ -129,5 +129,5 @@ def test_cli_lists_the_topics_of_another_tests_folder() -> None:
                            "--lang", "en"], cwd=ROOT, capture_output=True, text=True, timeout=60,
                           stdin=subprocess.DEVNULL)
     assert proc.returncode == 0, proc.stderr
-    assert [line.split()[:2] for line in proc.stdout.splitlines()] == [["toy_math", "3"],
-                                                                       ["toy_process", "5"]]
+    assert [line.split()[1:3] for line in proc.stdout.splitlines()] == [["toy_math", "3"],
+                                                                        ["toy_process", "5"]]

@@ -54,7 +54,7 @@ def test_not_written():
 
 @pytest.mark.points(1)
 def test_paths(tmp_path, workspace):
-    fail(en=f"no {tmp_path}/x.bin, see {workspace}/mod.py", zh="同上")
+    fail(Text(en=f"no {tmp_path}/x.bin, see {workspace}/mod.py", zh="同上"))
 
 @pytest.mark.points(0.5)
 def test_methods(start_method):
