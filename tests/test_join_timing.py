@@ -32,7 +32,7 @@ SERIAL_SHARE = 0.85
 #: of their sleep (a function that never joins returns at once).
 WAIT_SHARE = 0.85
 #: How long a watched call may take.
-WATCH_LIMIT = 15.0
+WATCH_LIMIT = 8.0
 
 
 def _is_seconds(value: Any) -> bool:

@@ -32,7 +32,7 @@ def expected_lines(pid: int | None) -> list[str]:
 def started_process(sandbox: Sandbox, log: Path) -> tuple[Call, ProcessSnapshot]:
     """Call start(); fail unless it returned a Process object whose task did not
     run in the parent."""
-    result = sandbox.call("start", NAME, str(log), timeout=15)
+    result = sandbox.call("start", NAME, str(log), timeout=8)
     value = result.unwrap()
     lines = log_lines(log)
     if any(line.endswith(f" {result.pid}") for line in lines):

@@ -26,7 +26,7 @@ def log_lines(path: Path) -> list[str]:
 def start_and_join(sandbox: Sandbox, log: Path) -> tuple[Call, dict[str, Any]]:
     """MyProcess(NAME, log); start(); join() in the student's interpreter."""
     result = sandbox.call("start_and_join", NAME, str(log), driver=DRIVER,
-                          label="MyProcess", timeout=15)
+                          label="MyProcess", timeout=8)
     message = result.error.message if result.error is not None else ""
     if result.raised("AttributeError") and "MyProcess" in message:
         fail(NO_SUPER, name=NAME, message=message)

@@ -363,7 +363,7 @@ def _number_of(stdout: str, names: list[str], number: int) -> str:
 def _run_main(sandbox: Sandbox, server: CaptureServer, folder: Path, stdin: str) -> Call:
     """main() with scripted input; a SystemExit(0) on quitting counts as a return."""
     result = sandbox.call("main", str(folder), server.host, server.port, stdin=stdin,
-                          timeout=10)
+                          timeout=6)
     if not _quit_by_exit(result):
         result.unwrap()
     server.all_closed()
@@ -510,7 +510,7 @@ def test_upload_binary_file(sandbox: Sandbox, server: CaptureServer, tmp_path: P
     """上传没有换行的二进制文件 / upload a binary file with no newlines"""
     content = _binary(2 * MiB + 12345, seed=7)
     path = _write(tmp_path / "image.bin", content)
-    sandbox.call("upload", server.connect_arg(), str(path), timeout=20).unwrap()
+    sandbox.call("upload", server.connect_arg(), str(path), timeout=10).unwrap()
     did = DID_UPLOAD.format(path=path.name, size=len(content), kind=KIND_BINARY)
     _check_upload(server, did, "image.bin", len(content), _sha(content))
 
@@ -625,7 +625,7 @@ def test_main_rejects_bad_choices(sandbox: Sandbox, server: CaptureServer, tmp_p
     server.streams.clear()
     stdin = "abc\n0\n99\n\n2\nq\n"
     result = sandbox.call("main", str(folder), server.host, server.port, stdin=stdin,
-                          timeout=10)
+                          timeout=6)
     # The crashes that are this test's mistake: int() or indexing an unchecked choice.
     if result.error is not None and result.error.type in CHOICE_CRASHES:
         fail(CRASHED_ON_CHOICE, inputs=_inputs(stdin), error=result.error.type,

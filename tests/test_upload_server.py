@@ -33,8 +33,8 @@ from grading.testing import NEVER_LISTENED, Running, Sandbox, Text, fail, free_p
 MiB = 1024 * 1024
 HOST = "127.0.0.1"
 IO_TIMEOUT = 10.0  # no single socket call of a test blocks longer than this
-START_TIMEOUT = 10.0  # the server must be listening within this
-STORE_TIMEOUT = 20.0  # an upload must be stored within this after it was sent...
+START_TIMEOUT = 6.0  # the server must be listening within this
+STORE_TIMEOUT = 12.0  # an upload must be stored within this after it was sent...
 STALL = 3.0  # ...but stop waiting once nothing has changed on disk for this long,
 CLOSED_STALL = 0.5  # or for this long after the server closed the connection
 DROP_TIMEOUT = 2.0  # a bad header must close its connection within this
