@@ -37,7 +37,6 @@ The interface for the launcher (see docs/trust.md for the sequence)::
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import errno
 import fcntl
 import os
@@ -49,6 +48,11 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+
+try:  # imported here, not in the forked child: enter() must cost no import
+    import resource
+except ImportError:  # not on Windows
+    resource = None  # type: ignore[assignment]
 
 # -- kernel constants (Linux uapi) -------------------------------------------
 
@@ -100,13 +104,16 @@ class ContainError(OSError):
 
 # -- libc ------------------------------------------------------------------------
 
+#: libc, loaded when this module is imported (in the launcher, before any
+#: fork): ``find_library`` would run ``ldconfig`` in every child.
 _libc: ctypes.CDLL | None = None
+if sys.platform.startswith("linux"):
+    _libc = ctypes.CDLL(None, use_errno=True)
 
 
 def _lib() -> ctypes.CDLL:
-    global _libc
     if _libc is None:
-        _libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
+        raise ContainError(errno.ENOSYS, "libc calls need Linux")
     return _libc
 
 
@@ -232,11 +239,7 @@ def trusted_enforced(layout: CgroupLayout) -> tuple[str, ...]:
 
 
 def _has_resource() -> bool:
-    try:
-        import resource  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    return resource is not None
 
 
 def _userns_allowed() -> bool:
@@ -340,7 +343,8 @@ def _close_fds(keep: Iterable[int]) -> None:
 
 
 def _apply_limits(limits: Limits) -> None:
-    import resource
+    if resource is None:
+        return
     wanted = [(resource.RLIMIT_CORE, limits.core),
               (resource.RLIMIT_FSIZE, limits.file_size),
               (resource.RLIMIT_NOFILE, limits.open_files),
