@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import catalog, render, runner, scoring
+from . import catalog, contain, render, runner, scoring
 from .errors import GradingError
 from .i18n import LANGS, Lang, Text, default_lang
 from .results import TopicResult
@@ -79,6 +79,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             if path is not None:
                 _check_writable(path)
         become_subreaper()
+        # Our /proc/<pid>/fd (the report pipe), memory and environment closed to
+        # other processes of our uid (docs/trust.md, the user tier).
+        contain.protect_self()
         # SIGTERM (a CI job cancelled, a `kill`) stops the grade as Ctrl-C does:
         # the runner then kills every test process before the grader exits.
         signal.signal(signal.SIGTERM, _interrupt)

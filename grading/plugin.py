@@ -28,6 +28,7 @@ from typing import Any
 
 import pytest
 
+from . import contain
 from . import messages as msg
 from .errors import StudentCrashed, StudentProblem
 from .i18n import Text, plain
@@ -74,6 +75,9 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[report_key] = fd if fd is not None else Path(report) if report else None
     config.stash[imports_key] = {}
     become_subreaper()
+    # Our /proc/<pid>/fd (the report pipe), memory and environment closed to
+    # other processes of our uid (docs/trust.md, the user tier).
+    contain.protect_self()
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:

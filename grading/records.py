@@ -46,6 +46,7 @@ NORMAL_EXITS = (0, 1, 5)
 #: Bytes of the key that signs records.
 KEY_BYTES = 32
 OUTCOMES = frozenset(s.value for s in Status)
+SECOND_RESULT = "a second result for"
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,9 @@ class Stream:
     #: Lines ignored, the trouble's and everything after it.
     ignored: int = 0
     signed: bool = False
+    #: The line each result came on, and the nodeid reported twice (if any).
+    lines: dict[str, int] = field(default_factory=dict)
+    duplicate: str = ""
 
     @property
     def troubled(self) -> bool:
@@ -105,11 +109,12 @@ def _canonical(record: dict[str, Any]) -> str:
 
 
 def parse(report: bytes, *, key: bytes | None = None, test_file: str | None = None,
-          expected: Collection[str] | None = None) -> Stream:
+          expected: Collection[str] | None = None, max_points: float | None = None) -> Stream:
     """The valid records of ``report`` up to the first invalid one.
 
     ``test_file``: nodeids must be ``<test_file>::…``; ``expected``: the
-    only nodeids allowed (when the caller knows them from elsewhere).
+    only nodeids allowed (when the caller knows them from elsewhere);
+    ``max_points``: the collected tests may not be worth more (the manifest's).
     """
     stream = Stream(signed=key is not None)
     lines = report.split(b"\n")
@@ -117,11 +122,20 @@ def parse(report: bytes, *, key: bytes | None = None, test_file: str | None = No
     # nothing at all. Either way it is no record.
     complete, tail = lines[:-1], lines[-1]
     for number, raw in enumerate(complete):
-        why = _take(stream, raw, number, key, test_file, expected)
-        if why is not None:
-            stream.notes.append(f"line {number + 1}: {why}")
-            stream.ignored = len(complete) - number
-            break
+        why = _take(stream, raw, number, key, test_file, expected, max_points)
+        if why is None:
+            continue
+        stream.notes.append(f"line {number + 1}: {why}")
+        stream.ignored = len(complete) - number
+        if why.startswith(SECOND_RESULT):
+            # The plugin writes one result per test: one of the two is not
+            # its. The first may be, so the trouble began there at the latest.
+            start = stream.lines[stream.duplicate]
+            for nodeid in [n for n, line in stream.lines.items() if line >= start]:
+                stream.results.pop(nodeid, None)
+                del stream.lines[nodeid]
+            stream.ignored = len(complete) - start
+        break
     if tail.strip() and not stream.troubled:
         stream.notes.append(f"line {len(complete) + 1}: cut short (no newline)")
         stream.ignored = 1
@@ -129,7 +143,8 @@ def parse(report: bytes, *, key: bytes | None = None, test_file: str | None = No
 
 
 def _take(stream: Stream, raw: bytes, number: int, key: bytes | None,
-          test_file: str | None, expected: Collection[str] | None) -> str | None:
+          test_file: str | None, expected: Collection[str] | None,
+          max_points: float | None) -> str | None:
     """Add the record to ``stream``; or say why it is not a valid one."""
     try:
         record = json.loads(raw.decode("utf-8"))
@@ -158,6 +173,9 @@ def _take(stream: Stream, raw: bytes, number: int, key: bytes | None,
             return "a test collected after results began"
         if nodeid in stream.collected:
             return f"{nodeid[:80]!r} collected twice"
+        worth = sum(c.points for c in stream.collected.values()) + described.points
+        if max_points is not None and worth > max_points + 1e-9:
+            return f"the collected tests are worth {worth:g}, more than the topic's {max_points:g}"
         stream.collected[nodeid] = described
         return None
     if event == "result":
@@ -169,7 +187,8 @@ def _take(stream: Stream, raw: bytes, number: int, key: bytes | None,
         if described != stream.collected[nodeid]:
             return f"the result for {nodeid[:80]!r} describes another test"
         if nodeid in stream.results:
-            return f"a second result for {nodeid[:80]!r}"
+            stream.duplicate = nodeid
+            return f"{SECOND_RESULT} {nodeid[:80]!r}"
         waiting = [n for n in stream.collected if n not in stream.results]
         if waiting[0] != nodeid:
             return f"a result for {nodeid[:80]!r} before one for {waiting[0][:80]!r}"
@@ -185,6 +204,7 @@ def _take(stream: Stream, raw: bytes, number: int, key: bytes | None,
             return "a passed result with a message"
         text = None if message is None else Text(en=message["en"], zh=message["zh"])
         stream.results[nodeid] = Result(nodeid, Status(outcome), text)
+        stream.lines[nodeid] = number
         return None
     return f"event {str(event)[:20]!r} is not collected or result"
 
@@ -222,7 +242,8 @@ def collect(topic: Topic, report: bytes, returncode: int | None, timed_out: bool
     nodeids); it never raises on what the stream holds.
     """
     test_file = f"tests/{topic.test_file.name}" if topic.test_file else None
-    stream = parse(report, key=key, test_file=test_file, expected=expected)
+    stream = parse(report, key=key, test_file=test_file, expected=expected,
+                   max_points=topic.points)
     crashed = not timed_out and returncode not in NORMAL_EXITS
     problem: Text | None = None
     if timed_out:

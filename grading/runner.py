@@ -9,7 +9,6 @@ longest time limit first.
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -19,14 +18,12 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
 
 import psutil
 
-from . import messages as msg
+from . import records
 from .catalog import Topic
-from .i18n import Text, plain
-from .results import Report, Status, TestResult, TopicResult
+from .results import Report, TopicResult
 from .sandbox import kill_all, release_root, start_root
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -118,8 +115,8 @@ def run_topic(topic: Topic, workspace: Path, scratch: Path,
             release_root(proc.pid)
         reader.join(timeout=5)
     _sweep_orphans()
-    result = collect(topic, b"".join(chunks), proc.returncode, timed_out,
-                     log_tail=_tail(log_path), duration=time.monotonic() - started)
+    result = records.collect(topic, b"".join(chunks), proc.returncode, timed_out,
+                             log_tail=_tail(log_path), duration=time.monotonic() - started)
     if progress is not None:
         progress(result)
     return result
@@ -177,69 +174,6 @@ def _sweep_orphans() -> None:
             continue
     if strays:
         kill_all(strays, keep=live)
-
-
-def collect(topic: Topic, report: bytes, returncode: int | None, timed_out: bool,
-            log_tail: str = "", duration: float = 0.0) -> TopicResult:
-    """Turn the JSON lines a topic's pytest process wrote into its result.
-
-    Tests collected but never reported were cut short: the first one was
-    running when the process was stopped or died, the rest never ran.
-    """
-    collected: dict[str, dict[str, Any]] = {}
-    finished: dict[str, dict[str, Any]] = {}
-    for record in _records(report):
-        if record.get("event") == "collected":
-            collected[record["nodeid"]] = record
-        elif record.get("event") == "result":
-            finished[record["nodeid"]] = record
-    tests: list[TestResult] = []
-    problem: Text | None = None
-    if timed_out:
-        problem = msg.TOPIC_TIMED_OUT.format(seconds=f"{topic.time_limit:g}")
-    elif returncode not in (0, 1, 5):  # 5: pytest found no test (-k selected none)
-        problem = msg.WORKER_CRASHED.format(status=returncode)
-    first_missing = True
-    for nodeid, info in collected.items():
-        done = finished.get(nodeid)
-        if done is not None:
-            message = done.get("message")
-            tests.append(TestResult(
-                name=info["name"], title=info["title"], outcome=Status(done["outcome"]),
-                max_points=float(info["points"]),
-                message=Text(en=message["en"], zh=message["zh"]) if message else None))
-            continue
-        text: Text | None
-        if first_missing and timed_out:
-            outcome = Status.TIMEOUT
-            text = msg.TEST_TIMED_OUT.format(seconds=f"{topic.time_limit:g}")
-        elif first_missing:
-            outcome, text = Status.ERROR, msg.WORKER_CRASHED.format(status=returncode)
-        else:
-            outcome = Status.ERROR
-            text = msg.NOT_RUN.format(why=problem) if problem else None
-        first_missing = False
-        tests.append(TestResult(name=info["name"], title=info["title"], outcome=outcome,
-                                max_points=float(info["points"]), message=text))
-    broken = not collected and not timed_out and returncode != 5  # 5: -k selected nothing
-    if broken:
-        # Nothing collected: the hidden test file itself could not load.
-        problem = msg.COLLECT_FAILED + plain(log_tail)
-    return TopicResult(name=topic.name, title=topic.title, tests=tuple(tests), hints=topic.hints,
-                       duration=duration, problem=problem, declared_points=topic.points,
-                       broken=broken)
-
-
-def _records(report: bytes) -> list[dict[str, Any]]:
-    records = []
-    for line in report.decode("utf-8", errors="replace").splitlines():
-        try:
-            record = json.loads(line)
-        except ValueError:
-            continue  # a line cut short by a dying process
-        if isinstance(record, dict):
-            records.append(record)
-    return records
 
 
 def _tail(path: Path, size: int = 3000) -> str:

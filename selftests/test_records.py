@@ -102,6 +102,25 @@ def test_out_of_order_or_inconsistent_records_are_trouble(items: list[dict[str, 
     assert parsed.troubled and why in parsed.notes[0]
 
 
+def test_forged_passes_before_the_genuine_result_are_taken_back() -> None:
+    """Student code writes passes for the running test and the rest, then the
+    plugin writes the genuine result of the running test: from the first
+    record of the test reported twice, nothing counts."""
+    items = [*(collected(n) for n in NODES), result(NODES[0]),
+             result(NODES[1]), result(NODES[2]),                # forged, in order
+             result(NODES[1], "failed", {"en": "e", "zh": "z"})]  # the genuine one
+    score, outcomes, problem = grade(stream(*items), returncode=1)
+    assert score == 1
+    assert outcomes == {"test_a": "passed", "test_b": "error", "test_c": "error"}
+    assert "second result" in problem
+
+
+def test_collected_tests_worth_more_than_the_topic_are_trouble() -> None:
+    extra = [collected(f"tests/test_demo.py::test_x{i}") for i in range(3)]
+    parsed = records.parse(stream(*(collected(n) for n in NODES), *extra), max_points=3.0)
+    assert list(parsed.collected) == NODES and "more than the topic's" in parsed.notes[0]
+
+
 def test_nodeids_outside_the_expected_set_are_trouble() -> None:
     parsed = records.parse(stream(collected(NODES[0]), collected(NODES[1])), expected={NODES[0]})
     assert list(parsed.collected) == [NODES[0]] and "not expected" in parsed.notes[0]
