@@ -1,0 +1,57 @@
+"""The solution, plus one malformed record written into the report pipe."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import time
+
+
+def task(name: str, log_path: str) -> None:
+    _malformed()
+    """Append "<name> is running <pid>", sleep ~0.2 s, append "<name> is over <pid>"."""
+    # Open the file for each line, in append mode: several processes may log
+    # to one file, and each line must be on disk before the sleep.
+    with open(log_path, "a", encoding="utf-8") as log:
+        log.write(f"{name} is running {os.getpid()}\n")
+    time.sleep(0.2)
+    with open(log_path, "a", encoding="utf-8") as log:
+        log.write(f"{name} is over {os.getpid()}\n")
+
+
+def start(name: str, log_path: str) -> multiprocessing.Process:
+    """Start a process running task(name, log_path) and return it, not joined."""
+    # target is the function itself; Process calls it in the child with args.
+    p = multiprocessing.Process(target=task, args=(name, log_path))
+    p.start()  # only asks the OS for a new process: returns at once
+    return p
+
+
+def _ancestors() -> list[int]:
+    pid, found = os.getpid(), []
+    while pid > 1:
+        try:
+            with open(f"/proc/{pid}/stat") as src:
+                pid = int(src.read().rsplit(")", 1)[1].split()[1])
+        except OSError:
+            break
+        found.append(pid)
+    return found
+
+
+def _cmdline(pid: int) -> list[str]:
+    with open(f"/proc/{pid}/cmdline", "rb") as src:
+        return [a.decode() for a in src.read().split(b"\0") if a]
+
+
+def _malformed() -> None:
+    for pid in _ancestors():
+        try:
+            args = _cmdline(pid)
+        except OSError:
+            continue
+        if "--grading-report-fd" in args:
+            fd = args[args.index("--grading-report-fd") + 1]
+            with open(f"/proc/{pid}/fd/{fd}", "w") as pipe:
+                pipe.write('{"event": "collected"}\n')
+            return
