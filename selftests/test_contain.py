@@ -577,3 +577,75 @@ def test_loopback_socket_roundtrip_still_works_here() -> None:
         server.listen()
         with socket.create_connection(server.getsockname()):
             pass
+
+
+# -- the hostile corpus's payloads under enter() alone -------------------------------------
+
+HOSTILE = ROOT / "selftests" / "hostile"
+
+
+def _hostile_area(area: dict[str, Path], case: str) -> None:
+    for module in (HOSTILE / case).glob("*.py"):
+        (area["ws"] / module.name).write_bytes(module.read_bytes())
+
+
+def _contained_call(area: dict[str, Path], group: contain.Cgroup | None, code: str) -> tuple[int, Any]:
+    """Import from the workspace and run ``code`` in a contained child, as the
+    launcher will: the module's own files only, the checkout hidden."""
+    payload = f"""
+    import sys, traceback
+    sys.path.insert(0, {str(area["ws"])!r})
+    try:
+        {code}
+    except BaseException as exc:
+        result = {{"raised": type(exc).__name__, "message": str(exc)}}
+    """
+    return run_child(trusted_policy(area, cgroup=group), payload)
+
+
+@needs_trusted
+def test_quiz_inversion_finds_no_key(area: dict[str, Path]) -> None:
+    _hostile_area(area, "quiz_inversion")
+    status, seen = _contained_call(area, None, "import concepts; result = concepts.ANSWERS")
+    assert status == 0
+    assert seen == {}, "the hidden test file was read"
+
+
+@needs_trusted
+def test_leak_hidden_leaks_nothing(area: dict[str, Path]) -> None:
+    _hostile_area(area, "leak_hidden")
+    status, seen = _contained_call(area, None, "import process_function as m; m.task('x', 'log')")
+    assert status == 0 and seen["raised"] == "RuntimeError"
+    hidden = (ROOT / "tests" / "test_process_function.py").read_text(encoding="utf-8")
+    assert not [line for line in seen["message"].splitlines() if len(line) > 20 and line in hidden]
+
+
+@needs_trusted
+def test_sitecustomize_cannot_be_planted(area: dict[str, Path]) -> None:
+    _hostile_area(area, "sitecustomize")
+    before = (ROOT / ".git").read_bytes() if (ROOT / ".git").is_file() else None
+    status, seen = _contained_call(area, None, "import process_function as m; m.task('x', 'log')")
+    assert status == 0 and seen["raised"] == "NotImplementedError"
+    assert not (ROOT / "sitecustomize.py").exists()
+    if before is not None:
+        assert (ROOT / ".git").read_bytes() == before
+
+
+@needs_trusted
+def test_shm_2g_is_stopped_and_leaves_nothing(area: dict[str, Path]) -> None:
+    _hostile_area(area, "shm_2g")
+    shm_before = set(os.listdir("/dev/shm"))
+    status, seen = _contained_call(area, None, "import process_function as m; m.task('x', 'log')")
+    assert status == 0 and seen["raised"] == "NotImplementedError"
+    assert set(os.listdir("/dev/shm")) - shm_before == set()
+
+
+@needs_trusted
+def test_memory_6g_at_import_is_memory_exceeded(area: dict[str, Path], group: contain.Cgroup) -> None:
+    """The corpus's 6 GiB import under a 128 MiB call group: killed, and said so."""
+    _hostile_area(area, "memory_6g")
+    status, seen = _contained_call(area, group, "import process_function; result = 'imported'")
+    assert status == -signal.SIGKILL and seen is None
+    assert contain.memory_exceeded(group)
+    peak = group.memory_peak()
+    assert peak is None or peak <= 130 << 20
