@@ -324,6 +324,42 @@ def enter(policy: Policy) -> tuple[str, ...]:
     return tuple(done)
 
 
+def call_policy(*, slot: int, checkout: str, scratch: str, workspace: str, cwd: str,
+                writable: Sequence[str] = (), cgroup: Cgroup | None = None,
+                keep_fds: Sequence[int] = (), limits: Limits | None = None,
+                engine: bool = True) -> Policy:
+    """The trusted tier's policy for one call of topic number ``slot``.
+
+    Hidden: the checkout, the grader's scratch tree and root's home. Seen
+    read-only: the workspace copy, the interpreter, and (``engine``) the
+    checkout's ``grading/`` package, which a ``spawn`` child may need when
+    the launcher's ``__main__`` lives there. Read-write: the call's working
+    folder and ``writable`` (folders a test hands to the code).
+    """
+    engine_dir = os.path.join(checkout, "grading")
+    return Policy(
+        uid=UID_BASE + slot, cgroup=cgroup, mount_namespace=True, extra_namespaces=True,
+        hide=(checkout, scratch, *home_folders()),
+        expose_ro=(workspace, *interpreter_paths(),
+                   *((engine_dir,) if engine and os.path.isdir(engine_dir) else ())),
+        expose_rw=(cwd, *writable), cwd=cwd, keep_fds=tuple(keep_fds),
+        limits=limits or Limits())
+
+
+def user_policy(*, checkout: str, workspace: str, cwd: str, writable: Sequence[str] = (),
+                keep_fds: Sequence[int] = (), limits: Limits | None = None) -> Policy:
+    """The user tier's policy: a user namespace where the kernel allows one
+    (private /tmp and /dev/shm, the checkout out of the call's view, the
+    workspace read-only), rlimits with an address-space cap (no cgroup), and
+    ``no_new_privs``. Hiding here is no secret: see docs/trust.md."""
+    userns = sys.platform.startswith("linux") and _userns_allowed()
+    return Policy(
+        user_namespace=userns, mount_namespace=userns, hide_pids=False,
+        hide=(checkout,), expose_ro=(workspace, *interpreter_paths()),
+        expose_rw=(cwd, *writable), cwd=cwd, keep_fds=tuple(keep_fds),
+        limits=limits or Limits(address_space=4 << 30))
+
+
 def allowed_environment(env: dict[str, str], home: str | None = None) -> dict[str, str]:
     """The allow-listed part of ``env``, with ``HOME`` and ``TMPDIR`` set."""
     kept = {k: v for k, v in env.items() if k in ENV_ALLOWED or k.startswith("LC_")}
