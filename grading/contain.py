@@ -370,12 +370,19 @@ def allowed_environment(env: dict[str, str], home: str | None = None) -> dict[st
 
 
 def _close_fds(keep: Iterable[int]) -> None:
-    low = 3
-    for fd in sorted(set(keep) | {2}):
-        if fd >= low:
-            os.closerange(low, fd)
-            low = fd + 1
-    os.closerange(low, 1 << 16)
+    """Close every descriptor but 0, 1, 2 and ``keep``: the open ones, as
+    listed by ``/proc/self/fd`` (exact, whatever the fd limit)."""
+    kept = {0, 1, 2, *keep}
+    try:
+        open_now = [int(name) for name in os.listdir("/proc/self/fd")]
+    except OSError:
+        open_now = list(range(3, 1 << 16))
+    for fd in open_now:
+        if fd not in kept:
+            try:
+                os.close(fd)
+            except OSError:
+                pass  # the listing's own descriptor, already closed
 
 
 def _apply_limits(limits: Limits) -> None:
