@@ -89,7 +89,7 @@ class Child:
         os.close(self._hold_r)
         self.status: int | None = None
 
-    def answer(self, timeout: float = 30) -> dict[str, Any]:
+    def answer(self, timeout: float = 120) -> dict[str, Any]:
         """The payload's answer: one line (what the payload forked may keep
         the pipe open after it)."""
         data = b""
@@ -234,21 +234,44 @@ def test_tmp_and_dev_shm_are_private_and_gone_with_the_call(area: dict[str, Path
     assert child.release() == 0
 
 
+SPAWN_SCRIPT = """
+import json, multiprocessing, os, subprocess, sys
+sys.path.insert(0, {root!r})
+from grading import contain
+policy = contain.call_policy(slot={slot}, checkout={root!r}, scratch={scratch!r},
+                             workspace={ws!r}, cwd={cwd!r})
+pid = os.fork()
+if pid == 0:
+    try:
+        contain.enter(policy)
+        ctx = multiprocessing.get_context("spawn")
+        p = ctx.Process(target=os.getuid)  # importable by spawn: a builtin
+        p.start(); p.join(60)
+        out = subprocess.run([sys.executable, "-c", "import os; print(os.getuid())"],
+                             capture_output=True, text=True, timeout=60)
+        print(json.dumps([p.exitcode, out.stdout.strip(), sys.executable]), flush=True)
+        os._exit(0)
+    except BaseException as exc:
+        print(f"child: {{type(exc).__name__}}: {{exc}}", file=sys.stderr, flush=True)
+        os._exit(contain.CONTAIN_FAILED)
+_, status = os.waitpid(pid, 0)
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
 @needs_trusted
 def test_the_interpreter_runs_for_the_dropped_uid_spawn_too(area: dict[str, Path]) -> None:
-    payload = """
-    import multiprocessing, os, sys, subprocess
-    ctx = multiprocessing.get_context("spawn")
-    queue = ctx.Queue()
-    p = ctx.Process(target=os.getuid)  # importable by spawn: a builtin
-    p.start(); p.join(20)
-    out = subprocess.run([sys.executable, "-c", "import os; print(os.getuid())"],
-                         capture_output=True, text=True, timeout=20)
-    result = [p.exitcode, out.stdout.strip(), sys.executable]
-    """
-    status, seen = run_child(trusted_policy(area), payload)
-    assert status == 0
-    assert seen == [0, str(UID), sys.executable]
+    """A spawn child and a subprocess exec sys.executable as the dropped uid.
+
+    Run from a fresh interpreter (the way the launcher is one), not forked
+    from this test process."""
+    script = SPAWN_SCRIPT.format(root=str(ROOT), slot=UID - contain.UID_BASE,
+                                 scratch=str(area["scratch"]), ws=str(area["ws"]),
+                                 cwd=str(area["cwd"]))
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         timeout=120, cwd=area["cwd"])
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout) == [0, str(UID), sys.executable]
 
 
 @needs_trusted
