@@ -200,16 +200,18 @@ def test_attack_is_contained(case: Path, expect: dict[str, Any], tmp_path: Path)
     env = {**os.environ, "GRADER_LANG": "en", "NO_COLOR": "1", "PYTHONDONTWRITEBYTECODE": "1",
            "KATA_HOSTILE_CANARY": canary}
     env.pop("PYTEST_XDIST_WORKER", None)
-    shm_before = set(_shared_entries("hostile"))
+    # Attacks name what they leave after the folder holding the workspace.
+    marker = tmp_path.name
+    shm_before = set(_shared_entries(marker))
     try:
         run = _grade(checkout, workspace, [topic, CONTROL], tmp_path / "run1", env)
         time.sleep(1.0)
         left = _processes_naming(checkout, workspace)
-        shared_left = sorted(set(_shared_entries("hostile")) - shm_before)
+        shared_left = sorted(set(_shared_entries(marker)) - shm_before)
         second = _grade(checkout, checkout / "exercises", [topic, CONTROL], tmp_path / "run2", env)
     finally:
         _kill(_processes_naming(checkout, workspace))
-        for entry in set(_shared_entries("hostile")) - shm_before:
+        for entry in set(_shared_entries(marker)) - shm_before:
             Path(entry).unlink(missing_ok=True)
     print(f"{case.name}: exit {run.returncode}; {topic} "
           f"{run.topic(topic)['score'] if run.report else '?'}; stderr tail: {run.stderr[-300:]!r}")

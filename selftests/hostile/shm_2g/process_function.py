@@ -9,7 +9,9 @@ import os
 def task(name: str, log_path: str) -> None:
     chunk = b"x" * (64 << 20)
     try:
-        with open(f"/dev/shm/hostile-shm-{os.getpid()}", "wb") as out:
+        # Named after the folder holding the workspace: the self-test looks for it.
+        tag = os.path.basename(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+        with open(f"/dev/shm/hostile-shm-{tag}", "wb") as out:
             for _ in range(32):
                 out.write(chunk)
     except OSError:
