@@ -14,11 +14,11 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from . import catalog, render, runner, scoring, state
+from . import catalog, contain, render, runner, scoring, state
 from .errors import GradingError
 from .i18n import LANGS, UNKNOWN_LANG, Lang, Text, default_lang, unknown_lang
 from .live import Board
-from .processes import become_subreaper, kill_everything_below, protect_self
+from .processes import become_subreaper, kill_everything_below
 from .results import Report
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -184,7 +184,9 @@ def _main(argv: Sequence[str] | None = None) -> int:
 
 def _grade(chosen: list[catalog.Topic], args: argparse.Namespace, lang: Lang) -> Report:
     become_subreaper()
-    protect_self()
+    # Our /proc/<pid>/fd (the report pipe), memory and environment closed to
+    # other processes of our uid (docs/trust.md, the user tier).
+    contain.protect_self()
     # SIGTERM (a CI job cancelled, a `kill`) and Ctrl-C stop the grade alike: the
     # display stops at once, then the runner kills every test process.
     signal.signal(signal.SIGTERM, _interrupt)

@@ -119,3 +119,18 @@ GRADE_DEADLINE = Text(
     en="Not graded: the whole grade ran past its time limit before this topic ended; everything was stopped.",
     zh="未评分：整个评分在这个题目结束之前就超过了总时限，所有进程都已停止。",
 )
+
+# -- containment (grading.contain) ----------------------------------------------
+
+MEMORY_EXCEEDED = Text(
+    en="{call}() was stopped: it used more than {limit} MiB of memory, the limit of one call "
+       "(the whole process tree counts, children included). Read files and sockets in chunks "
+       "instead of all at once, and do not keep what you no longer need.",
+    zh="{call}() 被停止：它使用的内存超过了每次调用 {limit} MiB 的上限（整个进程树都计算在内，"
+       "包括子进程）。请分块读取文件和套接字数据，不要一次全部读入，也不要保留不再需要的数据。",
+)
+CONTAIN_FAILED = Text(
+    en="The grader could not set up the sandbox for this call ({why}): a problem of the grader, "
+       "not of your code. Tell your instructor.",
+    zh="评分程序无法为这次调用建立沙箱（{why}）：这是评分程序的问题，不是你的代码的问题。请告诉老师。",
+)

@@ -31,13 +31,14 @@ from typing import Any
 
 import pytest
 
+from . import contain
 from . import messages as msg
 from .call import Call
 from .channel import Sender, connect
 from .errors import NotObservable, NotWritten, StudentCrashed, StudentProblem, StudentTimedOut
 from .host import FORK, HOST, WHY
 from .i18n import Text, plain
-from .processes import become_subreaper, is_resource_tracker, protect_self
+from .processes import become_subreaper, is_resource_tracker
 from .results import Kind, Status, split_title
 from .sandbox import HangLog, Sandbox
 from .scrub import Scrubber
@@ -101,7 +102,9 @@ def pytest_configure(config: pytest.Config) -> None:
                                        Path(basetemp).resolve().parent if basetemp else None,
                                        Path(__file__).resolve().parent.parent)
     become_subreaper()
-    protect_self()
+    # Our /proc/<pid>/fd (the report pipe), memory and environment closed to
+    # other processes of our uid (docs/trust.md, the user tier).
+    contain.protect_self()
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:

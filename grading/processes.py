@@ -148,23 +148,6 @@ class Reaper:
 
 REAPER = Reaper()
 
-_PR_SET_DUMPABLE = 4
-
-
-def protect_self() -> bool:
-    """Close this process's ``/proc/<pid>/fd``, memory and environment to other
-    processes of the same user (``PR_SET_DUMPABLE`` 0, Linux): student code
-    running as the grader's own user cannot open the grader's pipes or read
-    its memory. Children that exec a program are dumpable again (the call
-    helper, so the grader can still look at student processes)."""
-    if not sys.platform.startswith("linux"):
-        return False
-    try:
-        return bool(ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0) == 0)
-    except (OSError, AttributeError):
-        return False
-
-
 def become_subreaper() -> bool:
     return REAPER.become_subreaper()
 

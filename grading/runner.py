@@ -12,7 +12,6 @@ each topic's test process as it arrives (``b""`` when it starts).
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import shutil
 import subprocess
@@ -27,13 +26,12 @@ from pathlib import Path
 from typing import Any
 
 from . import messages as msg
-from . import processes
+from . import processes, records
 from .catalog import Topic
 from .channel import Channel, open_channel
 from .host import HOST
-from .i18n import Text, plain
 from .processes import Killable, kill_all, kill_tree, release_root, start_root
-from .results import Kind, Report, Status, TestResult, TopicResult, text_of
+from .results import Report, TopicResult
 from .zygote import WarmLauncher, warm_possible
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -192,7 +190,9 @@ def pytest_args(topic: Topic, workspace: Path, folder: Path, report: list[str],
                 keyword: str | None) -> list[str]:
     """The arguments of one topic's pytest run (its own ini, never the project's)."""
     args = [
-        str(topic.test_file), "-c", str(INI), "--rootdir", str(PROJECT_ROOT),
+        # The rootdir is the tests folder's parent: nodeids read "tests/test_<t>.py::…"
+        # wherever that folder is (--tests DIR).
+        str(topic.test_file), "-c", str(INI), "--rootdir", str(topic.test_file.parent.parent),
         # Only the plugins grading needs: auto-loading every installed pytest
         # plugin costs more start-up time than a topic's tests.
         "-p", "pytest_timeout", "-p", "grading.plugin",
@@ -287,8 +287,8 @@ def run_topic(topic: Topic, workspace: Path, scratch: Path, launcher: TopicLaunc
             release_root(proc.pid)
         report = channel.collect()
     _sweep_orphans()
-    result = collect(topic, report, proc.poll(), timed_out,
-                     log_tail=_tail(log_path), duration=time.monotonic() - started)
+    result = records.collect(topic, report, proc.poll(), timed_out,
+                             log_tail=_tail(log_path), duration=time.monotonic() - started)
     if progress is not None:
         progress(result)
     return result
@@ -327,71 +327,6 @@ def _below(proc: processes.Process, roots: set[int]) -> bool:
         return any(parent.pid in roots for parent in proc.parents())
     except processes.Error:
         return False
-
-
-def collect(topic: Topic, report: bytes, returncode: int | None, timed_out: bool,
-            log_tail: str = "", duration: float = 0.0) -> TopicResult:
-    """Turn the JSON lines a topic's pytest process wrote into its result.
-
-    Tests collected but never reported were cut short: the first one was
-    running when the process was stopped or died, the rest never ran.
-    """
-    collected: dict[str, dict[str, Any]] = {}
-    finished: dict[str, dict[str, Any]] = {}
-    for record in _records(report):
-        if record.get("event") == "collected":
-            collected[record["nodeid"]] = record
-        elif record.get("event") == "result":
-            finished[record["nodeid"]] = record
-    tests: list[TestResult] = []
-    problem: Text | None = None
-    if timed_out:
-        problem = msg.TOPIC_TIMED_OUT.format(seconds=f"{topic.time_limit:g}")
-    elif returncode not in (0, 1, 5):  # 5: pytest found no test (-k selected none)
-        problem = msg.WORKER_CRASHED.format(status=returncode)
-    first_missing = True
-    for nodeid, info in collected.items():
-        done = finished.get(nodeid)
-        if done is not None:
-            message = done.get("message")
-            tests.append(TestResult(
-                name=info["name"], title=text_of(info["title"]) or plain(info["name"]),
-                outcome=Status(done["outcome"]), max_points=float(info["points"]),
-                message=Text(en=message["en"], zh=message["zh"]) if message else None,
-                kind=Kind(done.get("kind", ""))))
-            continue
-        text: Text | None
-        if first_missing and timed_out:
-            outcome = Status.TIMEOUT
-            text = msg.TEST_TIMED_OUT.format(seconds=f"{topic.time_limit:g}")
-        elif first_missing:
-            outcome, text = Status.ERROR, msg.WORKER_CRASHED.format(status=returncode)
-        else:
-            outcome = Status.ERROR
-            text = msg.NOT_RUN.format(why=problem) if problem else None
-        first_missing = False
-        tests.append(TestResult(name=info["name"], title=text_of(info["title"]) or plain(info["name"]),
-                                outcome=outcome,
-                                max_points=float(info["points"]), message=text))
-    broken = not collected and not timed_out and returncode != 5  # 5: -k selected nothing
-    if broken:
-        # Nothing collected: the hidden test file itself could not load.
-        problem = msg.COLLECT_FAILED + plain(log_tail)
-    return TopicResult(name=topic.name, title=topic.title, tests=tuple(tests), hints=topic.hints,
-                       duration=duration, problem=problem, declared_points=topic.points,
-                       broken=broken)
-
-
-def _records(report: bytes) -> list[dict[str, Any]]:
-    records = []
-    for line in report.decode("utf-8", errors="replace").splitlines():
-        try:
-            record = json.loads(line)
-        except ValueError:
-            continue  # a line cut short by a dying process
-        if isinstance(record, dict):
-            records.append(record)
-    return records
 
 
 def _tail(path: Path, size: int = 3000) -> str:

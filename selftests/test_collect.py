@@ -17,22 +17,26 @@ from typing import Any
 from grading import messages as msg
 from grading.catalog import Topic
 from grading.i18n import Text, plain
-from grading.results import Hint, Status
 
 # The one import of collect: it moves with it.
-from grading.runner import collect
+from grading.records import collect
+from grading.results import Hint, Status
 
 from .conftest import ENGINE_SOLUTIONS, ENGINE_TESTS, grade
 
-TOPIC = Topic(name="demo", title=Text(en="demo", zh="演示"), points=3.0, time_limit=30.0,
+TOPIC = Topic(name="demo", title=Text(en="demo", zh="演示"), points=4.0, time_limit=30.0,
               test_timeout=10.0, hints=(Hint(levels=(Text(en="try", zh="试"),)),),
               test_file=Path("test_demo.py"))
 WRONG = {"en": "got 1, expected 2", "zh": "得到 1，应为 2"}
 
 
-def collected(name: str, points: float = 1.0) -> dict[str, Any]:
+#: What each test of the demo topic is worth (a result must describe its test as collected).
+POINTS = {"test_c": 2.0}
+
+
+def collected(name: str, points: float | None = None) -> dict[str, Any]:
     return {"event": "collected", "nodeid": f"test_demo.py::{name}", "name": name,
-            "title": f"题 {name} / {name}", "points": points}
+            "title": f"题 {name} / {name}", "points": POINTS.get(name, 1.0) if points is None else points}
 
 
 def finished(name: str, outcome: str, message: dict[str, str] | None = None) -> dict[str, Any]:
@@ -58,7 +62,7 @@ def test_every_test_reported_keeps_its_outcome_message_and_points() -> None:
     assert result.tests[0].title == Text(en="test_a", zh="题 test_a")
     assert (result.name, result.title, result.hints) == ("demo", TOPIC.title, TOPIC.hints)
     assert (result.problem, result.broken, result.duration, result.declared_points) == (
-        None, False, 2.5, 3.0)
+        None, False, 2.5, 4.0)
 
 
 def test_tests_keep_the_order_they_were_collected_in() -> None:
@@ -91,8 +95,11 @@ def test_test_process_died_the_running_test_is_named_as_the_one_it_crashed_in() 
 
 def test_a_line_cut_short_by_a_dying_process_is_left_out() -> None:
     report = lines(*THREE, finished("test_a", "passed")) + b'{"event": "result", "nodeid": "test_d'
-    result = collect(TOPIC, report, -9, False)
-    assert [t.outcome for t in result.tests] == [Status.PASSED, Status.ERROR, Status.ERROR]
+    result = collect(TOPIC, report, 1, True)  # stopped by the runner at its time limit
+    assert [t.outcome for t in result.tests] == [Status.PASSED, Status.TIMEOUT, Status.ERROR]
+    # Killed by someone else, the stream cannot be verified: its pass does not count (docs/trust.md).
+    crashed = collect(TOPIC, report, -9, False)
+    assert [t.outcome for t in crashed.tests] == [Status.ERROR, Status.ERROR, Status.ERROR]
 
 
 def test_pytest_exit_statuses_0_1_and_5_are_no_problem_others_are() -> None:

@@ -1,0 +1,905 @@
+"""Containment of student code: what the kernel can enforce, per tier.
+
+Standard library only at import: this module runs inside the warm launcher
+(``python -I -S -B``), which has no site-packages.
+
+Three tiers, told apart by ``probe()``:
+
+- ``trusted`` (Linux, as root): each call joins a cgroup of its own (memory,
+  pids, freeze-then-kill), gets a mount namespace (private ``/tmp`` and
+  ``/dev/shm``; the checkout, the hidden tests, the solutions and the
+  grader's scratch hidden under empty tmpfs; the workspace a read-only bind;
+  a ``/proc`` that shows only its own uid's processes), an IPC, UTS and
+  cgroup namespace, then drops to an unprivileged uid of its own (no
+  supplementary groups, no capabilities, ``no_new_privs``) under rlimits.
+- ``user`` (Linux without root): rlimits, ``no_new_privs``,
+  ``PR_SET_DUMPABLE(0)`` for the grader's own processes, and, where the
+  kernel allows user namespaces, private ``/tmp`` and ``/dev/shm``.
+- ``none``: rlimits where the platform has them, nothing else.
+
+The pid and network namespaces are the *topic's*, not the call's
+(``topic_command``): the topic's test process runs as pid 1 of a new pid
+namespace, with its own ``/proc`` and a network namespace holding only
+loopback. Tests compare the pids student code reports (``os.getpid()``)
+with the process table they read themselves, and connect to the student's
+server on 127.0.0.1: both hold only when the test and the student's code
+share the two namespaces. Killing the topic's pid 1 makes the kernel kill
+everything in the namespace, however fast it forks; within a topic a call's
+whole tree is stopped at once through its cgroup (``Cgroup.kill``).
+
+The interface for the launcher (see docs/trust.md for the sequence)::
+
+    parent, before fork:   group = Cgroup.create(name, memory=..., pids=...)
+    child, after dup2:     enforced = enter(policy)        # then student code
+    parent, after the end: group.kill(); memory_exceeded(group); group.remove()
+"""
+
+from __future__ import annotations
+
+import ctypes
+import errno
+import fcntl
+import os
+import signal
+import socket
+import struct
+import sys
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+try:  # imported here, not in the forked child: enter() must cost no import
+    import resource
+except ImportError:  # not on Windows
+    resource = None  # type: ignore[assignment]
+
+# -- kernel constants (Linux uapi) -------------------------------------------
+
+CLONE_NEWNS = 0x00020000
+CLONE_NEWCGROUP = 0x02000000
+CLONE_NEWUTS = 0x04000000
+CLONE_NEWIPC = 0x08000000
+CLONE_NEWUSER = 0x10000000
+CLONE_NEWPID = 0x20000000
+CLONE_NEWNET = 0x40000000
+
+MS_RDONLY = 1
+MS_NOSUID = 2
+MS_NODEV = 4
+MS_NOEXEC = 8
+MS_REMOUNT = 32
+MS_BIND = 4096
+MS_REC = 16384
+MS_PRIVATE = 1 << 18
+
+PR_SET_PDEATHSIG = 1
+PR_SET_DUMPABLE = 4
+PR_CAPBSET_DROP = 24
+PR_SET_NO_NEW_PRIVS = 38
+PR_GET_NO_NEW_PRIVS = 39
+
+SIOCGIFFLAGS = 0x8913
+SIOCSIFFLAGS = 0x8914
+IFF_UP = 0x1
+
+#: The last capability number this module drops from the bounding set (the
+#: kernel answers EINVAL past its own last one, which ends the loop).
+CAP_LAST_GUESS = 63
+
+#: The uids of the trusted tier: ``UID_BASE + slot`` (one slot per topic).
+#: High enough to collide with no account or subordinate-id range in use.
+UID_BASE = 2_100_000_000
+#: Exit status of a launcher child whose containment failed (fail closed).
+CONTAIN_FAILED = 121
+
+#: Environment variables passed to student code (an allow-list).
+ENV_ALLOWED = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "LC_MESSAGES", "TZ", "TERM",
+               "SYSTEMROOT", "PYTHONIOENCODING")
+
+
+class ContainError(OSError):
+    """A containment step failed; the child must not run student code."""
+
+
+# -- libc ------------------------------------------------------------------------
+
+#: libc, loaded when this module is imported (in the launcher, before any
+#: fork): ``find_library`` would run ``ldconfig`` in every child.
+_libc: ctypes.CDLL | None = None
+if sys.platform.startswith("linux"):
+    _libc = ctypes.CDLL(None, use_errno=True)
+
+
+def _lib() -> ctypes.CDLL:
+    if _libc is None:
+        raise ContainError(errno.ENOSYS, "libc calls need Linux")
+    return _libc
+
+
+def _check(result: int, what: str) -> int:
+    if result == -1:
+        err = ctypes.get_errno()
+        raise ContainError(err, f"{what}: {os.strerror(err)} ({errno.errorcode.get(err, err)})")
+    return result
+
+
+def prctl(option: int, arg: int = 0) -> int:
+    return _check(int(_lib().prctl(option, ctypes.c_ulong(arg), ctypes.c_ulong(0),
+                                   ctypes.c_ulong(0), ctypes.c_ulong(0))), f"prctl({option})")
+
+
+def unshare(flags: int) -> None:
+    _check(int(_lib().unshare(ctypes.c_int(flags))), f"unshare({flags:#x})")
+
+
+def mount(source: str | None, target: str, fstype: str | None, flags: int,
+          data: str | None = None) -> None:
+    enc = os.fsencode
+    _check(int(_lib().mount(enc(source) if source else None, enc(target),
+                            enc(fstype) if fstype else None, ctypes.c_ulong(flags),
+                            enc(data) if data else None)),
+           f"mount({source!r}, {target!r}, {fstype!r})")
+
+
+# -- what to apply -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Limits:
+    """rlimits for the call (``None``: leave as inherited)."""
+
+    cpu_seconds: int | None = None
+    file_size: int | None = 1 << 30
+    open_files: int | None = 256
+    address_space: int | None = None   # the memory cgroup is the cap where there is one
+    processes: int | None = None       # RLIMIT_NPROC counts per uid: the cgroup's pids.max is better
+    core: int = 0
+
+
+@dataclass(frozen=True)
+class Policy:
+    """What ``enter`` applies in the launcher's child, in this order:
+    cgroup, rlimits, namespaces and mounts, then the uid drop."""
+
+    #: ``None``: stay who we are (user tier).
+    uid: int | None = None
+    gid: int | None = None
+    #: The call's cgroup (made by the parent with ``Cgroup.create``).
+    cgroup: Cgroup | None = None
+    #: A mount namespace with the folders below (root, or a user namespace).
+    mount_namespace: bool = False
+    #: Also IPC, UTS and cgroup namespaces (cheap; trusted tier).
+    extra_namespaces: bool = False
+    #: A network namespace for this call alone, loopback up. Off by default:
+    #: the network namespace is the topic's (see ``topic_command``).
+    net_namespace: bool = False
+    #: Use a user namespace (user tier, to get a mount namespace without root).
+    user_namespace: bool = False
+    #: Folders made unreadable: an empty tmpfs is mounted over each.
+    hide: tuple[str, ...] = ()
+    #: Folders visible read-only at their own path (inside hidden ones too):
+    #: the workspace copy, the interpreter's prefix.
+    expose_ro: tuple[str, ...] = ()
+    #: Folders visible read-write at their own path (the call's working
+    #: folder, folders a test hands to the code); chowned to ``uid``.
+    expose_rw: tuple[str, ...] = ()
+    #: Private tmpfs sizes (bytes) for ``/tmp`` and ``/dev/shm``.
+    tmp_size: int = 256 << 20
+    shm_size: int = 64 << 20
+    #: A fresh ``/proc`` where the call sees only its own uid's processes.
+    hide_pids: bool = True
+    #: Working folder to change to after the mounts (``None``: stay).
+    cwd: str | None = None
+    limits: Limits = field(default_factory=Limits)
+    #: Descriptors kept open besides 0, 1 and 2 (the answer channel); every
+    #: other one is closed, so none can point into a hidden folder.
+    keep_fds: tuple[int, ...] = ()
+    #: The environment student code gets (``None``: the allow-list of the current one).
+    environment: dict[str, str] | None = None
+
+
+@dataclass(frozen=True)
+class Tier:
+    """What this machine can give: the tier's name and the things it enforces."""
+
+    name: str
+    enforced: tuple[str, ...]
+    #: Why something a higher tier would have is missing (for the report).
+    missing: tuple[str, ...] = ()
+
+
+def probe() -> Tier:
+    """Which tier this process can give its children (cheap; no fork)."""
+    if not sys.platform.startswith("linux"):
+        return Tier("none", ("rlimits",) if _has_resource() else (), ("not Linux",))
+    missing: list[str] = []
+    if os.geteuid() == 0:
+        layout = cgroup_layout()
+        if layout is None:
+            missing.append("no writable cgroup hierarchy with memory and pids")
+        else:
+            return Tier("trusted", trusted_enforced(layout))
+    userns = _userns_allowed()
+    enforced = ["rlimits", "no_new_privs", "dumpable=0 for the grader"]
+    if userns:
+        enforced += ["user namespace", "private /tmp and /dev/shm"]
+    else:
+        missing.append("user namespaces not allowed by the kernel")
+    return Tier("user", tuple(enforced), tuple(missing))
+
+
+def trusted_enforced(layout: CgroupLayout) -> tuple[str, ...]:
+    kill = "cgroup.kill" if layout.v2_kill else "freezer" if "freezer" in layout.v1 else "signals"
+    return ("uid drop (no groups, no capabilities)", "no_new_privs", "rlimits",
+            "pid namespace (topic)", "network namespace (topic, loopback only)",
+            "mount namespace (checkout, tests and scratch hidden; workspace read-only)",
+            "private /tmp and /dev/shm", "ipc namespace",
+            f"cgroup {layout.kind}: memory, pids, kill by {kill}")
+
+
+def _has_resource() -> bool:
+    return resource is not None
+
+
+def _userns_allowed() -> bool:
+    for path, bad in (("/proc/sys/kernel/unprivileged_userns_clone", "0"),
+                      ("/proc/sys/user/max_user_namespaces", "0")):
+        try:
+            if Path(path).read_text().strip() == bad:
+                return False
+        except OSError:
+            continue
+    return True
+
+
+# -- entering: the launcher's child, before student code ---------------------------
+
+
+def enter(policy: Policy) -> tuple[str, ...]:
+    """Contain the calling process (the launcher's forked child) for good.
+
+    Call it after setsid, chdir and dup2 and before the student's module is
+    imported; it returns what it enforced. Any failure raises
+    ``ContainError``: the child must then exit (``CONTAIN_FAILED``) without
+    running student code. Nothing here can be undone by the process.
+    """
+    done: list[str] = []
+    if policy.cgroup is not None:
+        policy.cgroup.attach(os.getpid())
+        done.append(f"cgroup {policy.cgroup.kind}")
+    _close_fds(policy.keep_fds)
+    _apply_limits(policy.limits)
+    done.append("rlimits")
+    environment = (policy.environment if policy.environment is not None
+                   else allowed_environment(dict(os.environ)))
+    os.environ.clear()
+    os.environ.update(environment)
+    if policy.mount_namespace or policy.net_namespace or policy.user_namespace:
+        flags = 0
+        if policy.user_namespace:
+            flags |= CLONE_NEWUSER
+        if policy.mount_namespace:
+            flags |= CLONE_NEWNS
+        if policy.extra_namespaces:
+            flags |= CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP
+        if policy.net_namespace:
+            flags |= CLONE_NEWNET
+        outer_uid, outer_gid = os.getuid(), os.getgid()
+        unshare(flags)
+        if policy.user_namespace:
+            _map_self(outer_uid, outer_gid)
+            done.append("user namespace")
+        if policy.net_namespace:
+            loopback_up()
+            done.append("network namespace (loopback)")
+        if policy.mount_namespace:
+            _build_mounts(policy)
+            done.append("mount namespace")
+            if policy.user_namespace:
+                # Mounts made in a namespace can be unmounted by whoever holds
+                # CAP_SYS_ADMIN there: the student's code, in its own user
+                # namespace. One more level locks them (mounts inherited by a
+                # less privileged mount namespace cannot be taken apart).
+                unshare(CLONE_NEWUSER | CLONE_NEWNS)
+                _map_self(os.getuid(), os.getgid())
+        if policy.user_namespace:
+            # A new user namespace grants every capability inside it: gone
+            # before student code (the uid is not 0 there, so none come back).
+            _drop_bounding_set()
+            drop_capabilities()
+        if policy.extra_namespaces:
+            done.append("ipc, uts, cgroup namespaces")
+    if policy.cwd is not None:
+        # After the mounts: the old working folder may lie in a hidden tree.
+        os.chdir("/")
+        os.chdir(policy.cwd)
+    if policy.uid is not None:
+        _drop_privileges(policy.uid, policy.gid if policy.gid is not None else policy.uid)
+        done.append(f"uid {policy.uid}, no groups, no capabilities")
+    prctl(PR_SET_NO_NEW_PRIVS, 1)
+    done.append("no_new_privs")
+    if (policy.uid is not None or policy.user_namespace) and effective_capabilities() != 0:
+        raise ContainError(errno.EPERM, "capabilities left after the uid drop")
+    return tuple(done)
+
+
+def call_policy(*, slot: int, checkout: str, scratch: str, workspace: str, cwd: str,
+                writable: Sequence[str] = (), cgroup: Cgroup | None = None,
+                keep_fds: Sequence[int] = (), limits: Limits | None = None,
+                engine: bool = True) -> Policy:
+    """The trusted tier's policy for one call of topic number ``slot``.
+
+    Hidden: the checkout, the grader's scratch tree and root's home. Seen
+    read-only: the workspace copy, the interpreter, and (``engine``) the
+    checkout's ``grading/`` package, which a ``spawn`` child may need when
+    the launcher's ``__main__`` lives there. Read-write: the call's working
+    folder and ``writable`` (folders a test hands to the code).
+    """
+    engine_dir = os.path.join(checkout, "grading")
+    return Policy(
+        uid=UID_BASE + slot, cgroup=cgroup, mount_namespace=True, extra_namespaces=True,
+        hide=(checkout, scratch, *home_folders()),
+        expose_ro=(workspace, *interpreter_paths(),
+                   *((engine_dir,) if engine and os.path.isdir(engine_dir) else ())),
+        expose_rw=(cwd, *writable), cwd=cwd, keep_fds=tuple(keep_fds),
+        limits=limits or Limits())
+
+
+def user_policy(*, checkout: str, workspace: str, cwd: str, writable: Sequence[str] = (),
+                keep_fds: Sequence[int] = (), limits: Limits | None = None) -> Policy:
+    """The user tier's policy: a user namespace where the kernel allows one
+    (private /tmp and /dev/shm, the checkout out of the call's view, the
+    workspace read-only), rlimits with an address-space cap (no cgroup), and
+    ``no_new_privs``. Hiding here is no secret: see docs/trust.md."""
+    userns = sys.platform.startswith("linux") and _userns_allowed()
+    return Policy(
+        user_namespace=userns, mount_namespace=userns, hide_pids=False,
+        hide=(checkout,), expose_ro=(workspace, *interpreter_paths()),
+        expose_rw=(cwd, *writable), cwd=cwd, keep_fds=tuple(keep_fds),
+        limits=limits or Limits(address_space=4 << 30))
+
+
+def allowed_environment(env: dict[str, str], home: str | None = None) -> dict[str, str]:
+    """The allow-listed part of ``env``, with ``HOME`` and ``TMPDIR`` set."""
+    kept = {k: v for k, v in env.items() if k in ENV_ALLOWED or k.startswith("LC_")}
+    kept.setdefault("PATH", "/usr/local/bin:/usr/bin:/bin")
+    kept["TMPDIR"] = "/tmp"
+    kept["HOME"] = home or "/tmp"
+    return kept
+
+
+def _close_fds(keep: Iterable[int]) -> None:
+    """Close every descriptor but 0, 1, 2 and ``keep``: the open ones, as
+    listed by ``/proc/self/fd`` (exact, whatever the fd limit)."""
+    kept = {0, 1, 2, *keep}
+    try:
+        open_now = [int(name) for name in os.listdir("/proc/self/fd")]
+    except OSError:
+        open_now = list(range(3, 1 << 16))
+    for fd in open_now:
+        if fd not in kept:
+            try:
+                os.close(fd)
+            except OSError:
+                pass  # the listing's own descriptor, already closed
+
+
+def _apply_limits(limits: Limits) -> None:
+    if resource is None:
+        return
+    wanted = [(resource.RLIMIT_CORE, limits.core),
+              (resource.RLIMIT_FSIZE, limits.file_size),
+              (resource.RLIMIT_NOFILE, limits.open_files),
+              (resource.RLIMIT_AS, limits.address_space),
+              (resource.RLIMIT_CPU, limits.cpu_seconds),
+              (resource.RLIMIT_NPROC, limits.processes)]
+    for which, value in wanted:
+        if value is None:
+            continue
+        soft, hard = resource.getrlimit(which)
+        new = value if hard == resource.RLIM_INFINITY else min(value, hard)
+        # Hard and soft alike: the student's code cannot raise them again.
+        resource.setrlimit(which, (new, new))
+
+
+def _map_self(uid: int, gid: int) -> None:
+    Path("/proc/self/setgroups").write_text("deny")
+    Path("/proc/self/uid_map").write_text(f"{uid} {uid} 1")
+    Path("/proc/self/gid_map").write_text(f"{gid} {gid} 1")
+
+
+def _drop_bounding_set() -> None:
+    # Needs CAP_SETPCAP, which goes with the uid drop: done first.
+    for cap in range(CAP_LAST_GUESS + 1):
+        try:
+            prctl(PR_CAPBSET_DROP, cap)
+        except ContainError as exc:
+            if exc.errno == errno.EINVAL:
+                break
+            raise
+
+
+def drop_capabilities() -> None:
+    """capset(2) to nothing: effective, permitted and inheritable."""
+    header = struct.pack("Ii", 0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3, this thread
+    data = ctypes.create_string_buffer(24)     # two empty __user_cap_data_struct
+    _check(int(_lib().capset(ctypes.c_char_p(header), data)), "capset")
+
+
+def _drop_privileges(uid: int, gid: int) -> None:
+    _drop_bounding_set()
+    try:
+        os.setgroups([])
+        os.setresgid(gid, gid, gid)
+        os.setresuid(uid, uid, uid)
+    except OSError as exc:
+        raise ContainError(exc.errno or errno.EPERM, f"uid drop: {exc}") from exc
+
+
+def effective_capabilities(pid: str = "self") -> int:
+    """CapEff of a process, from ``/proc/<pid>/status``."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("CapEff:"):
+            return int(line.split()[1], 16)
+    return 0
+
+
+def loopback_up() -> None:
+    """Bring up ``lo`` in the current network namespace (no ``ip`` binary)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        request = struct.pack("16sH14x", b"lo", 0)
+        flags = struct.unpack("16sH14x", fcntl.ioctl(sock, SIOCGIFFLAGS, request))[1]
+        fcntl.ioctl(sock, SIOCSIFFLAGS, struct.pack("16sH14x", b"lo", flags | IFF_UP))
+
+
+def _build_mounts(policy: Policy) -> None:
+    """Private propagation, hidden folders with the exposed ones bound back
+    at their own paths, private /tmp and /dev/shm, a fresh /proc."""
+    mount(None, "/", None, MS_REC | MS_PRIVATE)
+    uid = policy.uid
+    exposed = [(os.path.realpath(p), False) for p in policy.expose_ro]
+    exposed += [(os.path.realpath(p), True) for p in policy.expose_rw]
+    # Opened before anything is hidden: a bind from /proc/self/fd/N reaches
+    # a folder whose path the next tmpfs covers.
+    handles = {path: os.open(path, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
+               for path, _ in exposed}
+    try:
+        if uid is not None:
+            for path, writable in exposed:
+                if writable:
+                    os.chown(path, uid, policy.gid if policy.gid is not None else uid)
+        # /tmp and /dev/shm become private the same way: an empty tmpfs,
+        # with whatever is exposed inside them bound back.
+        options = {os.path.realpath(h): "mode=0755,size=1m" for h in policy.hide}
+        for target, size in (("/tmp", policy.tmp_size), ("/dev/shm", policy.shm_size)):
+            options[os.path.realpath(target)] = f"mode=1777,size={size}"
+        bound: set[str] = set()
+        for folder in sorted(options, key=len):
+            if not os.path.isdir(folder):
+                continue
+            mount("tmpfs", folder, "tmpfs", MS_NOSUID | MS_NODEV, options[folder])
+            for path, writable in exposed:
+                if path != folder and not _within(path, folder):
+                    continue
+                os.makedirs(path, mode=0o755, exist_ok=True)
+                _bind(handles[path], path, writable)
+                bound.add(path)
+        for path, writable in exposed:
+            if path not in bound and not writable:
+                _bind(handles[path], path, writable)  # read-only even where not hidden
+    finally:
+        for fd in handles.values():
+            os.close(fd)
+    if policy.hide_pids:
+        try:
+            mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, "hidepid=2")
+        except ContainError:
+            if not policy.user_namespace:
+                raise  # a user namespace outside the pid namespace's owner may not
+
+
+def _bind(fd: int, path: str, writable: bool) -> None:
+    source = f"/proc/self/fd/{fd}"
+    mount(source, path, None, MS_BIND | MS_REC)
+    if not writable:
+        mount(None, path, None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
+
+
+def _within(path: str, folder: str) -> bool:
+    return path.startswith(folder.rstrip("/") + "/")
+
+
+def interpreter_paths() -> tuple[str, ...]:
+    """Folders the interpreter needs at its own path (spawn children exec it)."""
+    found = {os.path.realpath(sys.base_prefix), os.path.realpath(sys.prefix),
+             os.path.dirname(os.path.realpath(sys.executable))}
+    # One folder within another: the outer one is enough.
+    return tuple(sorted(p for p in found if not any(_within(p, q) for q in found)))
+
+
+def home_folders() -> tuple[str, ...]:
+    """Root's home (the grader's), and the folder holding the checkout's
+    tree up to the first folder other users may not read."""
+    return tuple(p for p in ("/root",) if os.path.isdir(p))
+
+
+def protect_self() -> bool:
+    """``PR_SET_DUMPABLE(0)``: this process's ``/proc/<pid>/fd``, memory and
+    environment are closed to processes of the same uid (the user tier's
+    main defence of the grader and the test processes). False if not Linux."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        prctl(PR_SET_DUMPABLE, 0)
+    except ContainError:
+        return False
+    return True
+
+
+# -- cgroups: the parent side -------------------------------------------------------
+
+CGROUP_ROOT = Path("/sys/fs/cgroup")
+
+
+@dataclass(frozen=True)
+class CgroupLayout:
+    """Where the controllers are: ``v2`` (one tree with memory and pids
+    enabled), or ``v1`` (one tree per controller), maybe beside a v2 tree
+    that has no controllers but can still kill (``v2_kill``)."""
+
+    kind: str                      # "v2" or "v1"
+    #: v2: the folder new groups go into (the grader's own group's parent side).
+    v2: Path | None = None
+    #: v1: controller -> the folder new groups go into.
+    v1: dict[str, Path] = field(default_factory=dict)
+    #: A v2 folder (maybe controller-less) where cgroup.kill works.
+    v2_kill: Path | None = None
+
+
+def _own_cgroups() -> dict[str, str]:
+    """controller -> this process's cgroup path ("" is the v2 tree)."""
+    found: dict[str, str] = {}
+    try:
+        text = Path("/proc/self/cgroup").read_text()
+    except OSError:
+        return found
+    for line in text.splitlines():
+        _, controllers, path = line.split(":", 2)
+        for name in controllers.split(",") if controllers else [""]:
+            found[name] = path
+    return found
+
+
+def _mounts() -> list[tuple[str, str, str]]:
+    rows = []
+    for line in Path("/proc/self/mounts").read_text().splitlines():
+        parts = line.split()
+        if len(parts) >= 4:
+            rows.append((parts[1], parts[2], parts[3]))
+    return rows
+
+
+def cgroup_layout() -> CgroupLayout | None:
+    """Where this machine's cgroups can be made, nested under the grader's
+    own groups (so every limit above the grader still holds); None when no
+    usable hierarchy is writable."""
+    own = _own_cgroups()
+    v2_mount: Path | None = None
+    v1: dict[str, Path] = {}
+    for target, fstype, options in _mounts():
+        if fstype == "cgroup2":
+            v2_mount = Path(target)
+        elif fstype == "cgroup":
+            for name in ("memory", "pids", "freezer"):
+                if name in options.split(","):
+                    v1[name] = Path(target) / own.get(name, "/").lstrip("/")
+    v2_here = v2_mount / own.get("", "/").lstrip("/") if v2_mount else None
+    if v2_here is not None and _v2_controllers(v2_here) >= {"memory", "pids"}:
+        return CgroupLayout("v2", v2=v2_here, v2_kill=v2_here)
+    if {"memory", "pids"} <= set(v1) and all(os.access(p, os.W_OK) for p in v1.values()):
+        kill = v2_here if v2_here is not None and (v2_here / "cgroup.procs").exists() \
+            and os.access(v2_here, os.W_OK) else None
+        return CgroupLayout("v1", v1=v1, v2_kill=kill)
+    return None
+
+
+def _v2_controllers(folder: Path) -> set[str]:
+    try:
+        return set((folder / "cgroup.controllers").read_text().split())
+    except OSError:
+        return set()
+
+
+def enable_v2_controllers(layout: CgroupLayout) -> None:
+    """On v2 a group's children get memory and pids only when the group
+    delegates them (``cgroup.subtree_control``), which a group holding
+    processes may not do: the grader's own processes are moved into a leaf
+    ``grader`` first. Called once per grade, by the grader, before any
+    ``Cgroup.create``."""
+    assert layout.v2 is not None
+    control = layout.v2 / "cgroup.subtree_control"
+    if {"memory", "pids"} <= set(control.read_text().split()):
+        return
+    try:
+        control.write_text("+memory +pids")
+    except OSError as exc:
+        if exc.errno != errno.EBUSY:
+            raise
+        leaf = layout.v2 / "grader"
+        leaf.mkdir(exist_ok=True)
+        for pid in (layout.v2 / "cgroup.procs").read_text().split():
+            try:
+                (leaf / "cgroup.procs").write_text(pid)
+            except OSError:
+                pass  # a process that ended meanwhile
+        control.write_text("+memory +pids")
+
+
+class Cgroup:
+    """One group of processes: a call (or a topic) with its limits.
+
+    ``create`` (parent, before fork), ``attach`` (the child itself, first
+    thing in ``enter``), ``procs``, ``kill`` (freeze, then SIGKILL to all,
+    then thaw: nothing can fork in between), ``remove``.
+    """
+
+    def __init__(self, layout: CgroupLayout, folders: dict[str, Path], name: str) -> None:
+        self.layout = layout
+        #: controller ("unified" for the v2 folder) -> folder.
+        self.folders = folders
+        self.name = name
+
+    @property
+    def kind(self) -> str:
+        return self.layout.kind
+
+    @classmethod
+    def create(cls, name: str, memory: int | None = None, pids: int | None = None,
+               layout: CgroupLayout | None = None, parent: Cgroup | None = None) -> Cgroup:
+        """Make the group ``name`` (under ``parent``'s folders if given) with
+        a memory cap in bytes (no swap on top) and a cap on its tasks."""
+        found = layout or (parent.layout if parent else cgroup_layout())
+        if found is None:
+            raise ContainError(errno.ENOENT, "no writable cgroup hierarchy")
+        bases: dict[str, Path] = {}
+        if found.kind == "v2":
+            assert found.v2 is not None
+            bases["unified"] = found.v2
+        else:
+            bases.update(found.v1)
+            if found.v2_kill is not None:
+                bases["unified"] = found.v2_kill
+        folders = {}
+        for key, base in bases.items():
+            if parent is not None:
+                base = parent.folders[key]
+            folder = base / name
+            try:
+                folder.mkdir()
+            except FileExistsError:
+                pass
+            folders[key] = folder
+        group = cls(found, folders, name)
+        group._limit(memory, pids)
+        return group
+
+    def _limit(self, memory: int | None, pids: int | None) -> None:
+        if self.kind == "v2":
+            folder = self.folders["unified"]
+            if memory is not None:
+                _write(folder / "memory.max", str(memory))
+                _write(folder / "memory.swap.max", "0", optional=True)
+                _write(folder / "memory.oom.group", "1", optional=True)
+            if pids is not None:
+                _write(folder / "pids.max", str(pids))
+            return
+        if memory is not None:
+            folder = self.folders["memory"]
+            _write(folder / "memory.limit_in_bytes", str(memory))
+            _write(folder / "memory.memsw.limit_in_bytes", str(memory), optional=True)
+        if pids is not None:
+            _write(self.folders["pids"] / "pids.max", str(pids))
+
+    def attach(self, pid: int) -> None:
+        """Move ``pid`` into every folder of the group (the v2 one last)."""
+        for key in sorted(self.folders, key=lambda k: k == "unified"):
+            try:
+                _write(self.folders[key] / "cgroup.procs", str(pid))
+            except ContainError:
+                if key == "unified" and self.kind == "v1":
+                    continue  # a hybrid machine's kill folder is a bonus
+                raise
+
+    def procs(self) -> list[int]:
+        """The processes in the group now (every folder, deduplicated)."""
+        found: set[int] = set()
+        for folder in self.folders.values():
+            try:
+                found.update(int(p) for p in (folder / "cgroup.procs").read_text().split())
+            except (OSError, ValueError):
+                continue
+        return sorted(found)
+
+    def kill(self, timeout: float = 5.0) -> bool:
+        """Kill every process in the group, however fast it forks; True when
+        the group is empty afterwards."""
+        unified = self.folders.get("unified")
+        if unified is not None and (unified / "cgroup.kill").exists() and self._in(unified):
+            _write(unified / "cgroup.kill", "1")
+        elif "freezer" in self.folders:
+            freezer = self.folders["freezer"]
+            _write(freezer / "freezer.state", "FROZEN")
+            deadline = time.monotonic() + timeout
+            while (freezer / "freezer.state").read_text().strip() != "FROZEN":
+                if time.monotonic() > deadline:
+                    break
+                time.sleep(0.001)
+            for pid in self.procs():
+                _signal(pid, signal.SIGKILL)
+            _write(freezer / "freezer.state", "THAWED")
+        elif unified is not None and (unified / "cgroup.freeze").exists():
+            _write(unified / "cgroup.freeze", "1")
+            for pid in self.procs():
+                _signal(pid, signal.SIGKILL)
+            _write(unified / "cgroup.freeze", "0")
+        else:
+            for _ in range(100):  # no freezer: repeat until nothing is left
+                left = self.procs()
+                if not left:
+                    break
+                for pid in left:
+                    _signal(pid, signal.SIGKILL)
+        deadline = time.monotonic() + timeout
+        while self.procs():
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.002)
+        return True
+
+    def _in(self, folder: Path) -> bool:
+        """Whether the group's processes were placed in ``folder`` (hybrid
+        machines: the v2 folder is joined after the v1 ones)."""
+        try:
+            return bool((folder / "cgroup.procs").read_text().split()) or not any(
+                (f / "cgroup.procs").read_text().split() for k, f in self.folders.items()
+                if k != "unified")
+        except OSError:
+            return False
+
+    def memory_events(self) -> dict[str, int]:
+        """The kernel's memory event counters for the group (oom, oom_kill, …)."""
+        if self.kind == "v2":
+            path = self.folders["unified"] / "memory.events"
+        else:
+            path = self.folders["memory"] / "memory.oom_control"
+        try:
+            rows = [line.split() for line in path.read_text().splitlines()]
+        except OSError:
+            return {}
+        events = {r[0]: int(r[1]) for r in rows if len(r) == 2 and r[1].isdigit()}
+        if self.kind == "v1":
+            failcnt = self.folders["memory"] / "memory.failcnt"
+            try:
+                events["max"] = int(failcnt.read_text())
+            except (OSError, ValueError):
+                pass
+        return events
+
+    def memory_peak(self) -> int | None:
+        path = (self.folders["unified"] / "memory.peak" if self.kind == "v2"
+                else self.folders["memory"] / "memory.max_usage_in_bytes")
+        try:
+            return int(path.read_text())
+        except (OSError, ValueError):
+            return None
+
+    def remove(self, timeout: float = 5.0) -> None:
+        """Kill what is left and remove the group's folders."""
+        if self.procs():
+            self.kill(timeout)
+        deadline = time.monotonic() + timeout
+        for folder in sorted(self.folders.values(), key=lambda p: -len(str(p))):
+            while True:
+                try:
+                    folder.rmdir()
+                    break
+                except FileNotFoundError:
+                    break
+                except OSError as exc:
+                    # EBUSY: a killed task not yet fully gone.
+                    if exc.errno != errno.EBUSY or time.monotonic() > deadline:
+                        raise ContainError(exc.errno or errno.EBUSY,
+                                           f"rmdir {folder}: {exc.strerror}") from exc
+                    time.sleep(0.002)
+
+
+def memory_exceeded(group: Cgroup) -> bool:
+    """Whether the kernel killed a process of the group for going over its
+    memory cap (the cap of the group, not the machine's)."""
+    return group.memory_events().get("oom_kill", 0) > 0
+
+
+def _write(path: Path, value: str, optional: bool = False) -> None:
+    try:
+        with open(path, "w") as out:
+            out.write(value)
+    except OSError as exc:
+        if optional and exc.errno in (errno.ENOENT, errno.EACCES, errno.EINVAL):
+            return
+        raise ContainError(exc.errno or errno.EIO, f"write {value!r} to {path}: {exc.strerror}") from exc
+
+
+def _signal(pid: int, sig: int) -> None:
+    try:
+        os.kill(pid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+# -- the topic's namespaces -------------------------------------------------------
+
+
+def topic_command(command: Sequence[str]) -> list[str]:
+    """``command`` wrapped so that it runs as pid 1 of a new pid namespace,
+    with its own ``/proc`` and a network namespace holding loopback only.
+
+    For the runner (as root) when it starts a topic's test process. The
+    wrapper stays outside, waits, and ends as the command ended (its exit
+    status, or the same signal); if the wrapper is killed, the namespace's
+    pid 1 gets SIGKILL, and with it every process in the namespace.
+    """
+    return [sys.executable, "-I", "-S", "-B", os.path.abspath(__file__), "topic", "--",
+            *command]
+
+
+def run_topic(command: Sequence[str], net: bool = True) -> int:
+    """The wrapper's work (see ``topic_command``); returns an exit status."""
+    flags = CLONE_NEWPID | CLONE_NEWNS | (CLONE_NEWNET if net else 0)
+    unshare(flags)
+    child = os.fork()
+    if child == 0:
+        try:
+            prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+            mount(None, "/", None, MS_REC | MS_PRIVATE)
+            mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+            if net:
+                loopback_up()
+            os.execvp(command[0], list(command))
+        except BaseException as exc:  # noqa: BLE001 - report, never return into the wrapper
+            os.write(2, f"topic namespace: {exc}\n".encode())
+        os._exit(CONTAIN_FAILED)
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        # Passed on: pid 1 gets only the signals it has a handler for (Python
+        # has one for SIGINT; pytest-timeout's SIGALRM); SIGKILL always works.
+        signal.signal(sig, lambda s, _f: _signal(child, s))
+    while True:
+        try:
+            _, status = os.waitpid(child, 0)
+            break
+        except InterruptedError:
+            continue
+    if os.WIFSIGNALED(status):
+        ended_by = os.WTERMSIG(status)
+        signal.signal(ended_by, signal.SIG_DFL)
+        os.kill(os.getpid(), ended_by)
+    return os.waitstatus_to_exitcode(status)
+
+
+def main(argv: Sequence[str]) -> int:
+    if len(argv) >= 2 and argv[0] == "topic" and argv[1] == "--":
+        return run_topic(argv[2:])
+    if argv[:1] == ["probe"]:
+        tier = probe()
+        print(tier.name)
+        for item in tier.enforced:
+            print(f"  + {item}")
+        for item in tier.missing:
+            print(f"  - {item}")
+        return 0
+    print("usage: contain.py probe | topic -- COMMAND...", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
