@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import catalog, render, runner, scoring
+from . import catalog, formats, render, runner, scoring
 from .errors import GradingError
 from .i18n import LANGS, Lang, Text, default_lang
 from .results import TopicResult
@@ -33,6 +33,13 @@ def build_parser() -> argparse.ArgumentParser:
                         help="folder holding the modules to grade (default: exercises/)")
     parser.add_argument("--json", type=Path, metavar="FILE", help="also write the result as JSON")
     parser.add_argument("--junit", type=Path, metavar="FILE", help="also write JUnit XML (for CI)")
+    parser.add_argument("--format", dest="formats", action="append", default=[], metavar="NAME",
+                        choices=sorted(formats.FORMATS),
+                        help="also write the result in this format (repeatable: "
+                             f"{', '.join(sorted(formats.FORMATS))}); each takes the next --output")
+    parser.add_argument("--output", dest="outputs", action="append", default=[], type=Path,
+                        metavar="FILE", help="where the --format of the same rank goes; a markdown "
+                                             "--format without one is appended to $GITHUB_STEP_SUMMARY")
     parser.add_argument("--lang", choices=LANGS, default=None,
                         help="language of the feedback: zh, en or both (default: GRADER_LANG, "
                              "else zh for a Chinese locale, else both)")
@@ -64,9 +71,21 @@ def _positive_int(value: str) -> int:
     return number
 
 
+#: ``grader.py COMMAND ...``: the instructor's commands, each its module's ``main(argv)``.
+COMMANDS = {"verify": "verify", "batch": "batch", "merge": "batch",
+            "export": "bundle", "gradescope-bundle": "bundle"}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] in COMMANDS:
+        import importlib
+        command = importlib.import_module(f".{COMMANDS[argv[0]]}", __package__)
+        code: int = command.main(argv)
+        return code
     parser = build_parser()
     args = parser.parse_args(argv)
+    extra = _pair_formats(parser, args.formats, args.outputs)
     lang: Lang = args.lang or default_lang()
     try:
         topics = catalog.load(PROJECT_ROOT / "tests")
@@ -75,7 +94,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"{topic.name:<20} {topic.points:>4g}  {render._title(topic.title, lang)}")
             return EXIT_PASSED
         chosen = catalog.select(topics, args.topics)
-        for path in (args.json, args.junit):
+        for path in (args.json, args.junit, *(p for _, p in extra)):
             if path is not None:
                 _check_writable(path)
         become_subreaper()
@@ -91,13 +110,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         colour = _use_colour(sys.stdout)
         sys.stdout.write(render.render_text(report, lang, colour=colour))
         outputs: tuple[tuple[Path | None, render.Renderer], ...] = (
-            (args.json, render.render_json), (args.junit, render.render_junit))
+            (args.json, render.render_json), (args.junit, render.render_junit),
+            *((path, formats.FORMATS[name]) for name, path in extra if path is not None))
         for path, renderer in outputs:
             if path is not None:
                 try:
                     render.write_atomically(path, renderer(report, lang))
                 except OSError as exc:
                     raise GradingError(CANNOT_WRITE.format(path=path, why=exc.strerror or exc)) from None
+        if any(path is None for _, path in extra):
+            try:
+                formats.append_step_summary(report, lang)
+            except OSError as exc:
+                raise GradingError(CANNOT_WRITE.format(path=os.environ.get("GITHUB_STEP_SUMMARY"),
+                                                       why=exc.strerror or exc)) from None
     except GradingError as exc:
         _error(exc.text, exc.tip, lang)
         return EXIT_USAGE
@@ -109,6 +135,20 @@ def main(argv: Sequence[str] | None = None) -> int:
                None, lang)
         return EXIT_USAGE
     return EXIT_PASSED if scoring.all_passed(report) else EXIT_FAILED
+
+
+def _pair_formats(parser: argparse.ArgumentParser, names: list[str],
+                  outputs: list[Path]) -> list[tuple[str, Path | None]]:
+    """``--format A --output X --format B --output Y``: each format with the output of its rank."""
+    if len(outputs) > len(names):
+        parser.error("more --output than --format: each --output FILE follows the --format NAME it is for")
+    pairs: list[tuple[str, Path | None]] = [
+        (name, outputs[i] if i < len(outputs) else None) for i, name in enumerate(names)]
+    for name, path in pairs:
+        if path is None and (name != "markdown" or not os.environ.get("GITHUB_STEP_SUMMARY")):
+            parser.error(f"--format {name} needs an --output FILE (only markdown may go to "
+                         "$GITHUB_STEP_SUMMARY, when that variable is set)")
+    return pairs
 
 
 def _interrupt(signum: int, frame: object) -> None:

@@ -1,0 +1,109 @@
+"""Course-platform formats: each renderer against a golden file and its platform's field list.
+
+The report is built by hand (no grading run), so the goldens change only
+when a renderer does. ``UPDATE_GOLDENS=1 python -m pytest selftests/test_formats.py``
+rewrites them; the diff is then the change a platform's reader will see.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from grading import formats
+from grading.i18n import Text
+from grading.results import Report, Status, TestResult, TopicResult
+
+GOLDENS = Path(__file__).resolve().parent / "goldens"
+WRONG = Text(en="got 1, expected 2", zh="得到 1，应为 2")
+EXTENSIONS = {"gradescope": "json", "prairielearn": "json", "classroom": "json", "markdown": "md",
+              "json": "json", "junit": "xml"}
+
+
+def sample() -> Report:
+    """Two topics: one with each outcome (a half point among them), one whose tests could not load."""
+    tests = (
+        TestResult("test_a[fork]", "甲 / a", Status.PASSED, 1.0),
+        TestResult("test_a[spawn]", "甲 / a", Status.FAILED, 1.0, WRONG),
+        TestResult("test_b", "乙 / b", Status.TIMEOUT, 0.5, Text(en="too slow", zh="太慢")),
+        TestResult("test_c", "丙 / c", Status.ERROR, 1.5, Text(en="crashed | <here>", zh="崩溃")),
+        TestResult("test_d", "丁 / d", Status.PASSED, 2.5),
+    )
+    demo = TopicResult("demo", Text(en="Demo", zh="演示"), tests, hints=(Text(en="try", zh="试试"),),
+                       duration=1.25, declared_points=6.5)
+    broken = TopicResult("other", Text(en="Other", zh="其他"), (), duration=0.5,
+                         problem=Text(en="could not load", zh="无法加载"), declared_points=3.0,
+                         broken=True)
+    return Report(workspace="/somewhere/submission", topics=(demo, broken), duration=2.4)
+
+
+@pytest.mark.parametrize("name", sorted(EXTENSIONS))
+def test_matches_its_golden_file(name: str) -> None:
+    text = formats.FORMATS[name](sample(), "en")
+    golden = GOLDENS / f"{name}.{EXTENSIONS[name]}"
+    if os.environ.get("UPDATE_GOLDENS"):
+        golden.write_text(text, encoding="utf-8")
+    assert text == golden.read_text(encoding="utf-8")
+
+
+def load(name: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(formats.FORMATS[name](sample(), "en"))
+    return data
+
+
+def test_gradescope_fields() -> None:
+    """Gradescope: score, execution_time, output, stdout_visibility, tests[]; no top-level max_score."""
+    data = load("gradescope")
+    assert set(data) == {"score", "execution_time", "output", "stdout_visibility", "tests"}
+    assert data["score"] == 3.5 == sum(t["score"] for t in data["tests"])
+    assert sum(t["max_score"] for t in data["tests"]) == 9.5  # 6.5 + the broken topic's 3
+    for test in data["tests"]:
+        assert set(test) == {"name", "score", "max_score", "status", "output", "visibility"}
+        assert test["status"] in {"passed", "failed"} and test["visibility"] == "visible"
+        assert 0 <= test["score"] <= test["max_score"]
+    assert data["stdout_visibility"] == "hidden"
+    assert "/somewhere" not in json.dumps(data)  # no grader or submission paths
+
+
+def test_prairielearn_fields() -> None:
+    """PrairieLearn: gradable, score in [0, 1], message, tests[] with points and max_points."""
+    data = load("prairielearn")
+    assert set(data) == {"gradable", "score", "message", "tests"}
+    assert data["score"] == round(3.5 / 9.5, 4)
+    assert data["gradable"] is False  # a topic's tests could not load: the grader's fault
+    for test in data["tests"]:
+        assert set(test) == {"name", "points", "max_points", "message", "output"}
+
+
+def test_classroom_reporter_adds_up_real_points() -> None:
+    """GitHub Classroom: the reporter sums tests[].score against max_score, from a base64 step output."""
+    text = formats.render_classroom(sample(), "en")
+    data = json.loads(base64.b64decode(base64.b64encode(text.encode())).decode())
+    assert set(data) == {"version", "status", "max_score", "tests"}
+    assert data["version"] == 1 and data["status"] == "error"
+    # The reporter's NotifyClassroom: total = sum of tests' score, max = max_score.
+    assert (sum(t["score"] for t in data["tests"]), data["max_score"]) == (3.5, 9.5)
+    fields = {"name", "status", "message", "test_code", "filename", "line_no", "execution_time", "score"}
+    for test in data["tests"]:
+        assert set(test) == fields and test["status"] in {"pass", "fail", "error"}
+        assert test["test_code"] == ""  # hidden tests never shown
+
+
+def test_markdown_escapes_table_breakers_and_lists_losses() -> None:
+    text = formats.render_markdown(sample(), "en")
+    assert "crashed \\| &lt;here&gt;" in text
+    assert "| demo | 3.5/6.5 |" in text and "| other | 0/3 |" in text
+    assert "/somewhere" not in text
+
+
+def test_step_summary_is_appended(tmp_path: Path) -> None:
+    summary = tmp_path / "summary.md"
+    summary.write_text("before\n", encoding="utf-8")
+    assert formats.append_step_summary(sample(), "en", {"GITHUB_STEP_SUMMARY": str(summary)}) == summary
+    assert summary.read_text(encoding="utf-8").startswith("before\n### ")
+    assert formats.append_step_summary(sample(), "en", {}) is None
