@@ -32,13 +32,15 @@ class Graded:
 
 
 def grade(*args: str | Path, tmp_path: Path, env: dict[str, str] | None = None,
-          timeout: float = 400) -> Graded:
-    """``python grader.py ARGS --json FILE`` in a child; its exit status, output and JSON."""
+          timeout: float = 400, root: Path = ROOT) -> Graded:
+    """``python grader.py ARGS --json FILE`` in a child; its exit status, output and JSON.
+
+    ``root``: the checkout whose grader runs (a throw-away copy, a student's export)."""
     out = tmp_path / f"grade-{os.getpid()}-{len(list(tmp_path.iterdir()))}.json"
     full_env = {**os.environ, "GRADER_LANG": "en", "NO_COLOR": "1", **(env or {})}
     proc = subprocess.run(
-        [sys.executable, str(ROOT / "grader.py"), *map(str, args), "--quiet", "--json", str(out)],
-        cwd=ROOT, capture_output=True, text=True, env=full_env, timeout=timeout,
+        [sys.executable, str(root / "grader.py"), *map(str, args), "--quiet", "--json", str(out)],
+        cwd=root, capture_output=True, text=True, env=full_env, timeout=timeout,
         stdin=subprocess.DEVNULL)
     data = json.loads(out.read_text(encoding="utf-8")) if out.exists() else None
     return Graded(proc.returncode, proc.stdout, proc.stderr, data)
