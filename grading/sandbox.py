@@ -380,6 +380,7 @@ class Sandbox:
             "hold": hold,
             "report": list(report),
             "driver": str(Path(driver).resolve()) if driver else None,
+            "coverage": os.environ.get("GRADING_COVERAGE"),  # verify --coverage (grading/_coverage.py)
         }
         (folder / "request.json").write_text(json.dumps(request), encoding="utf-8")
         running = Running(self, label or function, folder, cwd, stdin, hold)

@@ -11,43 +11,29 @@ written in a style of its own.
 
 from __future__ import annotations
 
-import shutil
-import tomllib
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from . import patching
+from grading import patching, variants
+
 from .conftest import ROOT, SELFTESTS, grade
 
 MISTAKES = SELFTESTS / "mistakes"
 
 
 def cases(kind: str) -> list[Any]:
-    found = []
-    for expect in sorted(MISTAKES.glob("*/expect.toml")):
-        # Every file in the folder is listed, and every listed file exists.
-        listed = {e["file"] for kind_ in ("mistake", "correct")
-                  for e in tomllib.loads(expect.read_text(encoding="utf-8")).get(kind_, [])}
-        present = {p.name for p in expect.parent.iterdir() if p.suffix in (".py", ".patch")}
-        assert listed == present, f"{expect}: listed {sorted(listed ^ present)} differ from the files"
-        topic = expect.parent.name
-        for entry in tomllib.loads(expect.read_text(encoding="utf-8")).get(kind, []):
-            found.append(pytest.param(topic, entry, id=f"{topic}-{Path(entry['file']).stem}"))
-    return found
+    # variants.load checks that every file in a folder is listed, and every listed file exists.
+    return [pytest.param(v.topic, {"file": v.path.name, "fails": list(v.fails), "says": v.says}, id=v.id)
+            for v in variants.load(MISTAKES) if v.kind == kind]
 
 
 def graded_variant(topic: str, file: str, tmp_path: Path, only: list[str] | None = None):  # type: ignore[no-untyped-def]
     workspace = tmp_path / "workspace"
     workspace.mkdir()
-    source = MISTAKES / topic / file
-    if source.suffix == ".patch":
-        solution = (ROOT / "solutions" / f"{topic}.py").read_text(encoding="utf-8")
-        text = patching.apply(solution, source.read_text(encoding="utf-8"))
-        (workspace / f"{topic}.py").write_text(text, encoding="utf-8")
-    else:
-        shutil.copy(source, workspace / f"{topic}.py")
+    variants.write(variants.Variant(topic, MISTAKES / topic / file, "mistake"), ROOT / "solutions",
+                   workspace)
     # A mistake is judged on the tests that must catch it: only those run.
     keyword = ["-k", " or ".join(only)] if only else []
     graded = grade("--workspace", workspace, topic, *keyword, tmp_path=tmp_path)
