@@ -379,8 +379,7 @@ COVERAGERC = """\
 [run]
 branch = true
 parallel = true
-concurrency = multiprocessing
-sigterm = true
+concurrency = multiprocessing,thread
 data_file = {data_file}
 source = {source}
 
