@@ -10,6 +10,8 @@ from __future__ import annotations
 import base64
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -107,3 +109,38 @@ def test_step_summary_is_appended(tmp_path: Path) -> None:
     assert formats.append_step_summary(sample(), "en", {"GITHUB_STEP_SUMMARY": str(summary)}) == summary
     assert summary.read_text(encoding="utf-8").startswith("before\n### ")
     assert formats.append_step_summary(sample(), "en", {}) is None
+
+
+# -- --format and --output on the command line ------------------------------------
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def grader(*args: str | Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, str(ROOT / "grader.py"), *map(str, args)], capture_output=True,
+                          text=True, cwd=ROOT, timeout=300,
+                          env={**{k: v for k, v in os.environ.items() if k != "GITHUB_STEP_SUMMARY"},
+                               "GRADER_LANG": "en", **(env or {})})
+
+
+@pytest.mark.parametrize(("argv", "said"), [
+    (["--format", "gradescope"], "--format gradescope needs an --output FILE"),
+    (["--format", "markdown"], "--format markdown needs an --output FILE"),
+    (["--output", "x.json"], "more --output than --format"),
+    (["--format", "nope", "--output", "x.json"], "invalid choice: 'nope'"),
+])
+def test_format_usage_errors(argv: list[str], said: str) -> None:
+    proc = grader(*argv)
+    assert proc.returncode == 2 and said in proc.stderr, proc.stderr
+
+
+def test_formats_are_written_where_asked(tmp_path: Path) -> None:
+    summary = tmp_path / "summary.md"
+    proc = grader("concepts", "--workspace", ROOT / "solutions", "--quiet",
+                  "--format", "gradescope", "--output", tmp_path / "gs.json",
+                  "--format", "prairielearn", "--output", tmp_path / "pl.json", "--format", "markdown",
+                  env={"GITHUB_STEP_SUMMARY": str(summary)})
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads((tmp_path / "gs.json").read_text(encoding="utf-8"))["score"] == 8
+    assert json.loads((tmp_path / "pl.json").read_text(encoding="utf-8"))["score"] == 1.0
+    assert "| concepts | 8/8 |" in summary.read_text(encoding="utf-8")
