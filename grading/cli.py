@@ -26,7 +26,8 @@ EXIT_PASSED, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="grader.py", description=DESCRIPTION,
-        epilog="exit status: 0 all tests passed, 1 some did not, 2 usage error or grader failure")
+        epilog="exit status: 0 all tests passed, 1 some did not, 2 usage error or grader failure. "
+               "Instructor's commands: grader.py verify|batch|merge|export|gradescope-bundle --help")
     parser.add_argument("topics", nargs="*", metavar="TOPIC",
                         help="grade only these topics (default: all; --list shows them)")
     parser.add_argument("--workspace", type=_existing_folder, default=PROJECT_ROOT / "exercises",
