@@ -1,118 +1,78 @@
-"""The child side of the sandbox: one call of student code in a fresh interpreter.
+"""The child side of the sandbox: one call of student code.
 
-The parent (``grading.sandbox``) runs this file *by path*, as
-``python -I -S -B -X utf8 -u _child.py REQUEST.json``, so that the interpreter
-holds the standard library and the student's module and nothing else: ``-I``
-keeps ``PYTHON*`` variables, the user's site folder and the current folder
-off ``sys.path``; ``-S`` leaves out site-packages (the lesson needs only the
+The parent (``grading.zygote``) runs this file *by path* with ``python -I -S
+-B -X utf8 -u``, so that the interpreter holds the standard library and the
+student's module and nothing else: ``-I`` keeps ``PYTHON*`` variables, the
+user's site folder, the current folder and this file's folder off
+``sys.path``; ``-S`` leaves out site-packages (the lesson needs only the
 standard library, and skipping ``site`` saves a third of the start-up);
-``-B`` writes no bytecode into the workspace. It therefore imports only the
-standard library.
+``-B`` writes no bytecode into the workspace. The codec (``_wire``) is loaded
+by path under a private name for the same reason: nothing of the grader is
+importable by the student's code.
 
-The request names the workspace, the module, the function (a dotted path, or
-an attribute to read), the arguments and the start method. The answer is one
-JSON file written atomically (temporary name, then ``os.replace``) *after*
-the call, so a half-written answer is never read; a call that ends the
-interpreter itself (``os._exit``) leaves no answer, and the parent says so.
+Two ways in, one way on (``execute``): ``_child.py REQUEST.json`` runs one
+call in this fresh interpreter (the cold path); ``_child.py --zygote FD``
+waits on a Unix socket and forks once per request (the warm path, see
+``zygote``): the forked child returns from ``serve_zygote`` with its request
+and goes on exactly as the cold one does. Before any student code runs, the
+limits are applied and the start method set.
 
-Values cross as JSON with a few tags (see ``encode``); nothing is unpickled
-by the parent, so a submission cannot run code in the grader through its
-return value.
+The answer is one JSON file written atomically (temporary name, then
+``os.replace``) *after* the call, so a half-written answer is never read; a
+call that ends the interpreter itself (``os._exit``) leaves no answer, and
+the parent says so. Values cross as tagged JSON (``_wire``); nothing is
+unpickled by the parent.
 """
 
 from __future__ import annotations
 
-import base64
 import importlib
+import importlib.util
 import json
 import multiprocessing
-import multiprocessing.process
+
+# What student code of this lesson imports, imported once in the warm helper
+# so that a forked call finds it loaded (the standard library only).
+import multiprocessing.connection  # noqa: F401
+import multiprocessing.pool  # noqa: F401
+import multiprocessing.queues  # noqa: F401
+import multiprocessing.synchronize  # noqa: F401
 import os
+import select
+import signal
 import socket
+import struct  # noqa: F401
 import sys
+import threading  # noqa: F401
 import time
 import traceback
+from types import ModuleType
 from typing import Any
 
-#: How deep a returned value is followed before the rest is shown as text.
-MAX_DEPTH = 20
+
+def _load_wire() -> ModuleType:
+    name = "_kata_wire"
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, os.path.join(os.path.dirname(__file__), "_wire.py"))
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses look their module up while the class is made
+    spec.loader.exec_module(module)
+    return module
 
 
-def encode(value: Any, depth: int = 0) -> Any:
-    """A JSON-able, tagged form of ``value`` that ``sandbox.decode`` reverses."""
-    if depth > MAX_DEPTH:
-        return {"__opaque__": [type(value).__name__, "…"]}
-    if value is None or isinstance(value, (bool, int, float, str)):
-        # int and str subclasses (IntEnum, …) travel as their plain value.
-        if isinstance(value, bool) or value is None:
-            return value
-        if isinstance(value, int):
-            return int(value)
-        if isinstance(value, float):
-            return float(value)
-        return str(value)
-    if isinstance(value, tuple):
-        return {"__tuple__": [encode(v, depth + 1) for v in value]}
-    if isinstance(value, list):
-        return [encode(v, depth + 1) for v in value]
-    if isinstance(value, dict):
-        return {"__dict__": [[encode(k, depth + 1), encode(v, depth + 1)] for k, v in value.items()]}
-    if isinstance(value, (bytes, bytearray)):
-        return {"__bytes__": base64.b64encode(bytes(value)).decode("ascii")}
-    if isinstance(value, multiprocessing.process.BaseProcess):
-        return {"__process__": describe_process(value)}
-    return {"__opaque__": [type(value).__name__, safe_repr(value)]}
+wire = _load_wire()
+
+#: Bytes one file of a call may grow to: larger than any upload a test makes.
+FILE_SIZE_LIMIT = 1 << 30
 
 
-def safe_repr(value: Any) -> str:
-    try:
-        text = repr(value)
-    except Exception as exc:  # a broken __repr__ is the student's, not ours
-        text = f"<repr failed: {type(exc).__name__}>"
-    return text[:300]
-
-
-def describe_process(proc: multiprocessing.process.BaseProcess) -> dict[str, Any]:
-    """What the parent may want to know of a returned Process object.
-
-    Each field is read on its own: a subclass that skipped
-    ``super().__init__()`` lacks the private state the properties read.
-    """
-    info: dict[str, Any] = {"class_name": type(proc).__name__,
-                            "class_module": type(proc).__module__}
-    for field, read in (
-        ("pid", lambda: proc.pid),
-        ("name", lambda: proc.name),
-        ("daemon", lambda: proc.daemon),
-        ("alive", lambda: proc.is_alive()),
-        ("exitcode", lambda: proc.exitcode),
-    ):
-        try:
-            info[field] = read()
-        except Exception as exc:
-            info[field] = None
-            info.setdefault("unreadable", {})[field] = f"{type(exc).__name__}: {exc}"
-    return info
-
-
-def decode(value: Any) -> Any:
-    """Arguments from the parent: the same tags, plus ``__connect__``."""
-    if isinstance(value, list):
-        return [decode(v) for v in value]
-    if isinstance(value, dict):
-        if "__tuple__" in value:
-            return tuple(decode(v) for v in value["__tuple__"])
-        if "__bytes__" in value:
-            return base64.b64decode(value["__bytes__"])
-        if "__dict__" in value:
-            return {decode(k): decode(v) for k, v in value["__dict__"]}
-        if "__connect__" in value:
-            host, port = value["__connect__"]
-            sock = socket.create_connection((host, port), timeout=10)
-            sock.settimeout(None)  # the student's code decides about time-outs
-            OPEN_SOCKETS.append(sock)
-            return sock
-    return value
+def _connect(host: str, port: int) -> socket.socket:
+    sock = socket.create_connection((host, port), timeout=10)
+    sock.settimeout(None)  # the student's code decides about time-outs
+    OPEN_SOCKETS.append(sock)
+    return sock
 
 
 #: Sockets made for ``Connect`` arguments, closed after the call.
@@ -201,17 +161,17 @@ def run(request: dict[str, Any]) -> dict[str, Any]:
         answer["phase"] = "lookup"
         target = resolve(module, request["function"])
         if request.get("get"):
-            answer.update(phase="done", returned=True, value=encode(target), elapsed=0.0)
+            answer.update(phase="done", returned=True, value=wire.encode(target, lenient=True), elapsed=0.0)
             return answer
         answer["phase"] = "call"
-        args = decode(request.get("args", []))
-        kwargs = decode(request.get("kwargs", {}))
+        args = wire.decode(request.get("args", []), _connect)
+        kwargs = wire.decode(request.get("kwargs", {}), _connect)
         started = time.perf_counter()
         try:
             value = target(*args, **kwargs)
         finally:
             answer["elapsed"] = time.perf_counter() - started
-        answer.update(phase="done", returned=True, value=encode(value))
+        answer.update(phase="done", returned=True, value=wire.encode(value, lenient=True))
     except BaseException as exc:  # noqa: BLE001 - SystemExit and all: every end is reported
         answer["error"] = describe_exception(exc, workspace)
     finally:
@@ -220,16 +180,33 @@ def run(request: dict[str, Any]) -> dict[str, Any]:
     attributes = {}
     for name in request.get("report", []):
         try:
-            attributes[name] = encode(resolve(sys.modules[request["module"]], name))
+            attributes[name] = wire.encode(resolve(sys.modules[request["module"]], name), lenient=True)
         except Exception:
             pass
     answer["attributes"] = attributes
     return answer
 
 
-def main() -> None:
-    with open(sys.argv[1], encoding="utf-8") as src:
-        request = json.load(src)
+def limit_resources() -> None:
+    """No core dumps, and no file (stdout included) past ``FILE_SIZE_LIMIT``:
+    a submission that prints in an endless loop cannot fill the disk.
+    Children inherit the limits."""
+    try:
+        import resource
+    except ImportError:  # Windows
+        return
+    for which, value in ((resource.RLIMIT_CORE, 0), (resource.RLIMIT_FSIZE, FILE_SIZE_LIMIT)):
+        try:
+            soft, hard = resource.getrlimit(which)
+            cap = value if hard == resource.RLIM_INFINITY else min(value, hard)
+            resource.setrlimit(which, (cap, cap))
+        except (OSError, ValueError):
+            pass
+
+
+def execute(request: dict[str, Any]) -> None:
+    """Run one call in this process, from the limits to the answer."""
+    limit_resources()
     answer = run(request)
     write_answer(request["answer"], answer)
     sys.stdout.flush()
@@ -241,9 +218,89 @@ def main() -> None:
             sys.stdin.buffer.read()
         except Exception:
             pass
-    # A normal interpreter exit: multiprocessing's exit handler now joins
+    # Then a normal interpreter exit: multiprocessing's exit handler joins
     # non-daemon children and terminates daemonic ones, as in a student's
     # own script.
+
+
+def serve_zygote(fd: int) -> dict[str, Any]:
+    """Fork once per request read from the socket ``fd``; return only in a
+    forked child, with its request. Single-threaded, so forking is safe.
+
+    Each request comes with descriptors: the first three become the child's
+    0, 1 and 2, any more become 3, 4, …; every other descriptor is closed.
+    The parent side gets ``{"pid": n}`` for each request and, when that
+    child has ended and been reaped here, ``{"exit": n, "code": status}``.
+    """
+    control = socket.socket(fileno=fd)
+    wake_r, wake_w = os.pipe()
+    os.set_blocking(wake_r, False)
+    os.set_blocking(wake_w, False)
+    signal.signal(signal.SIGCHLD, lambda *_: None)
+    signal.set_wakeup_fd(wake_w)
+    while True:
+        ready, _, _ = select.select([control.fileno(), wake_r], [], [])
+        if wake_r in ready:
+            try:
+                while os.read(wake_r, 512):
+                    pass
+            except BlockingIOError:
+                pass
+            _report_exits(control)
+        if control.fileno() not in ready:
+            continue
+        try:
+            data, fds, _, _ = socket.recv_fds(control, 1 << 20, 8)
+        except OSError:
+            data, fds = b"", []
+        if not data:  # the test process has gone: so do we
+            os._exit(0)
+        request = json.loads(data)
+        pid = os.fork()
+        if pid == 0:
+            control.detach()  # closed below with the rest; the object must not close a reused number
+            signal.set_wakeup_fd(-1)
+            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+            os.setsid()
+            _place(fds)
+            if request.get("cwd"):
+                os.chdir(request["cwd"])
+            os.environ.update(request.get("environment") or {})
+            return dict(request)
+        for source in fds:
+            os.close(source)
+        control.send(json.dumps({"pid": pid}).encode("utf-8"))
+        _report_exits(control)
+
+
+def _place(fds: list[int]) -> None:
+    """Make ``fds`` this process's descriptors 0, 1, 2, 3, … and close the rest."""
+    import fcntl  # POSIX: only the warm path forks
+
+    high = [fcntl.fcntl(fd, fcntl.F_DUPFD, 256) for fd in fds]  # out of the way first
+    for target, source in enumerate(high):
+        os.dup2(source, target)
+    os.closerange(len(high) if len(high) > 3 else 3, os.sysconf("SC_OPEN_MAX"))
+
+
+def _report_exits(control: socket.socket) -> None:
+    while True:
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+        control.send(json.dumps({"exit": pid, "code": os.waitstatus_to_exitcode(status)}).encode())
+
+
+def main() -> None:
+    if sys.argv[1] == "--zygote":
+        request = serve_zygote(int(sys.argv[2]))
+    else:
+        with open(sys.argv[1], encoding="utf-8") as src:
+            request = json.load(src)
+    execute(request)
 
 
 if __name__ == "__main__":

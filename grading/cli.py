@@ -16,8 +16,8 @@ from pathlib import Path
 from . import catalog, formats, render, runner, scoring
 from .errors import GradingError
 from .i18n import LANGS, Lang, Text, default_lang
+from .processes import become_subreaper, kill_everything_below
 from .results import TopicResult
-from .sandbox import become_subreaper, kill_all
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 EXIT_PASSED, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -175,11 +175,7 @@ def _progress(lang: Lang):  # type: ignore[no-untyped-def]
 
 def _clean_up() -> None:
     """Nothing graded outlives the grader: kill what is left below us."""
-    import psutil
-    try:
-        kill_all(psutil.Process().children(recursive=True))
-    except psutil.Error:
-        pass
+    kill_everything_below()
 
 
 def _use_colour(stream: object) -> bool:

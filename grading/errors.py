@@ -9,6 +9,7 @@ outcome; the pytest plugin maps each class to one of the contract's outcomes.
 from __future__ import annotations
 
 from .i18n import Text
+from .results import Status
 
 
 class GradingError(Exception):
@@ -24,7 +25,7 @@ class StudentProblem(Exception):
     """Decides a test's outcome; ``text`` is the message the student reads."""
 
     #: One of the contract's outcomes: failed, error, timeout.
-    outcome = "error"
+    outcome = Status.ERROR
 
     def __init__(self, text: Text) -> None:
         super().__init__(text.en)
@@ -34,23 +35,23 @@ class StudentProblem(Exception):
 class Wrong(StudentProblem, AssertionError):
     """The code ran, and did the wrong thing (``grading.testing.fail``)."""
 
-    outcome = "failed"
+    outcome = Status.FAILED
 
 
 class NotWritten(StudentProblem):
     """The function still raises ``NotImplementedError``: the stub is untouched."""
 
-    outcome = "failed"
+    outcome = Status.FAILED
 
 
 class StudentCrashed(StudentProblem):
     """The code could not be imported, raised, or its interpreter died."""
 
-    outcome = "error"
+    outcome = Status.ERROR
 
 
 class StudentTimedOut(StudentProblem):
     """The grader had to stop the code: it ran past its time limit."""
 
-    outcome = "timeout"
+    outcome = Status.TIMEOUT
 

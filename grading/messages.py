@@ -103,3 +103,15 @@ COLLECT_FAILED = Text(
        "Tell your instructor. What pytest said:",
     zh="这个题目的隐藏测试无法加载：这是评分程序的问题，不是你的代码的问题。请告诉老师。pytest 的输出：",
 )
+HUNG_BEFORE = Text(
+    en="{call}() was not run again: it already hung for {seconds} s in {test}, "
+       "so the grader did not wait for it a second time. Fix that first.",
+    zh="{call}() 没有再次运行：它在 {test} 中已经卡住了 {seconds} 秒，"
+       "评分程序不再重复等待。请先修好那里。",
+)
+NEVER_LISTENED = Text(
+    en="{call}() was not run again: in {test} it did not listen on its port within {seconds} s, "
+       "so the grader did not wait for it a second time. Fix that first.",
+    zh="{call}() 没有再次运行：它在 {test} 中 {seconds} 秒内都没有在端口上监听，"
+       "评分程序不再重复等待。请先修好那里。",
+)

@@ -29,14 +29,17 @@ from typing import Any
 import pytest
 
 from . import messages as msg
-from .errors import StudentCrashed, StudentProblem
+from .call import Call
+from .errors import StudentCrashed, StudentProblem, StudentTimedOut
 from .i18n import Text, plain
-from .sandbox import Call, Sandbox, become_subreaper, is_resource_tracker
+from .processes import become_subreaper, is_resource_tracker
+from .results import Status
+from .sandbox import HangLog, Sandbox
 
 HELP_WORKSPACE = "folder holding the modules to grade (default: exercises/ beside tests/)"
 HELP_REPORT = "append one JSON line per test outcome to this file"
 HELP_REPORT_FD = "write the JSON lines to this inherited file descriptor (a pipe) instead"
-IMPORT_LIMIT = 15.0
+IMPORT_LIMIT = 8.0
 
 #: Start methods the tests run under: both where the platform has both.
 START_METHODS = [m for m in ("fork", "spawn") if m in multiprocessing.get_all_start_methods()]
@@ -44,6 +47,7 @@ START_METHODS = [m for m in ("fork", "spawn") if m in multiprocessing.get_all_st
 workspace_key = pytest.StashKey[Path]()
 report_key = pytest.StashKey["Path | int | None"]()
 imports_key = pytest.StashKey[dict[str, "StudentProblem | None"]]()
+hangs_key = pytest.StashKey[HangLog]()
 verdict_key = pytest.StashKey["Verdict"]()
 
 
@@ -51,7 +55,7 @@ verdict_key = pytest.StashKey["Verdict"]()
 class Verdict:
     """The outcome of one item, decided by the first phase that did not pass."""
 
-    outcome: str
+    outcome: Status
     message: Text | None
 
 
@@ -73,6 +77,7 @@ def pytest_configure(config: pytest.Config) -> None:
     fd = config.getoption("--grading-report-fd")
     config.stash[report_key] = fd if fd is not None else Path(report) if report else None
     config.stash[imports_key] = {}
+    config.stash[hangs_key] = HangLog()
     become_subreaper()
 
 
@@ -142,11 +147,16 @@ def sandbox(request: pytest.FixtureRequest, workspace: Path, topic_module: str) 
     problem = _import_problem(request.config, workspace, topic_module)
     if problem is not None:
         raise problem
-    box = Sandbox(workspace, topic_module, start_method=method)
+    box = Sandbox(workspace, topic_module, start_method=method, hangs=request.config.stash[hangs_key],
+                  test=request.node.name)
     try:
         yield box
     finally:
-        box.close()
+        # Stopped by the test's own time limit while calls still ran: they
+        # hung, and later tests of the topic need not wait for them again.
+        verdict = request.node.stash.get(verdict_key, None)
+        box.close(hung=verdict is not None and verdict.outcome is Status.TIMEOUT,
+                  seconds=_test_timeout(request.config))
 
 
 def _import_problem(config: pytest.Config, workspace: Path, module: str) -> StudentProblem | None:
@@ -173,7 +183,7 @@ def _check_import(workspace: Path, module: str) -> StudentProblem | None:
         if result.error is not None or not (imported or result.timed_out):
             return _problem(result)
         if not imported:
-            return StudentCrashed(msg.IMPORT_TIMED_OUT.format(seconds=f"{IMPORT_LIMIT:g}"))
+            return StudentTimedOut(msg.IMPORT_TIMED_OUT.format(seconds=f"{IMPORT_LIMIT:g}"))
         if started:
             return StudentCrashed(msg.IMPORT_SIDE_EFFECTS.format(count=len(started)))
         return None
@@ -198,16 +208,16 @@ def pytest_runtest_makereport(item: pytest.Item,
                                                                          pytest.TestReport]:
     report: pytest.TestReport = yield
     if verdict_key not in item.stash:
-        item.stash[verdict_key] = Verdict("passed", None)
+        item.stash[verdict_key] = Verdict(Status.PASSED, None)
     verdict = item.stash[verdict_key]
-    if verdict.outcome == "passed" and not report.passed and call.excinfo is not None:
+    if verdict.outcome is Status.PASSED and not report.passed and call.excinfo is not None:
         item.stash[verdict_key] = judge(call.excinfo.value, item)
-    elif verdict.outcome == "passed" and report.skipped:
-        item.stash[verdict_key] = Verdict("error", plain(str(report.longrepr)))
+    elif verdict.outcome is Status.PASSED and report.skipped:
+        item.stash[verdict_key] = Verdict(Status.ERROR, plain(str(report.longrepr)))
     if report.when == "teardown":
         final = item.stash[verdict_key]
         _emit(item.config, {
-            "event": "result", **_describe(item), "outcome": final.outcome,
+            "event": "result", **_describe(item), "outcome": final.outcome.value,
             "message": None if final.message is None else {"en": final.message.en,
                                                            "zh": final.message.zh},
         })
@@ -219,14 +229,19 @@ def judge(exc: BaseException, item: pytest.Item) -> Verdict:
     if isinstance(exc, StudentProblem):
         return Verdict(exc.outcome, exc.text)
     if isinstance(exc, pytest.fail.Exception) and str(exc).startswith("Timeout"):
-        limit = item.config.getoption("timeout", None) if _has_timeout(item.config) else None
-        return Verdict("timeout", msg.TEST_TIMED_OUT.format(seconds=limit or "?"))
+        limit = _test_timeout(item.config)
+        return Verdict(Status.TIMEOUT, msg.TEST_TIMED_OUT.format(seconds=f"{limit:g}" if limit else "?"))
     if isinstance(exc, AssertionError):
         # A bare assert: keep its message, not pytest's introspection of the source.
         text = str(exc).split("\nassert ")[0].strip() or "assertion failed"
-        return Verdict("failed", plain(text))
-    return Verdict("error", msg.TEST_BROKE.format(error=f"{type(exc).__name__}: {exc}"))
+        return Verdict(Status.FAILED, plain(text))
+    return Verdict(Status.ERROR, msg.TEST_BROKE.format(error=f"{type(exc).__name__}: {exc}"))
 
 
-def _has_timeout(config: pytest.Config) -> bool:
-    return config.pluginmanager.hasplugin("timeout")
+def _test_timeout(config: pytest.Config) -> float | None:
+    """pytest-timeout's limit for one test, when it is loaded and set."""
+    try:
+        value = config.getoption("timeout")
+    except ValueError:  # the plugin is not loaded
+        return None
+    return float(value) if value else None

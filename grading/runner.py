@@ -9,6 +9,7 @@ longest time limit first.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -16,18 +17,18 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-import psutil
-
 from . import messages as msg
+from . import processes
 from .catalog import Topic
 from .i18n import Text, plain
+from .processes import Killable, kill_all, kill_tree, release_root, start_root
 from .results import Report, Status, TestResult, TopicResult
-from .sandbox import kill_all, release_root, start_root
+from .zygote import WarmLauncher, warm_possible
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -46,35 +47,152 @@ def run(topics: list[Topic], workspace: Path, jobs: int | None = None,
         progress: Progress | None = None, keyword: str | None = None) -> Report:
     """Grade ``topics`` against ``workspace``; results in the topics' order.
 
-    Interrupted (Ctrl-C, or SIGTERM turned into KeyboardInterrupt by the
-    CLI), it kills every topic's test process tree before it re-raises.
+    ``jobs`` topics at once; by default as many as there are cores, and more
+    while the cores stand idle (``Admission``). Interrupted (Ctrl-C, or
+    SIGTERM turned into KeyboardInterrupt by the CLI), it kills every
+    topic's test process tree before it re-raises.
     """
     started = time.monotonic()
     order = sorted(topics, key=lambda t: -t.time_limit)
+    admission = Admission(jobs or default_jobs(), elastic=jobs is None)
     with tempfile.TemporaryDirectory(prefix="kata-grade-") as scratch:
-        pool = ThreadPoolExecutor(max_workers=jobs or default_jobs())
+        pool = ThreadPoolExecutor(max_workers=max(1, min(len(order), admission.ceiling)))
+        launcher = TopicLauncher()
+
+        def grade(turn: int, topic: Topic) -> TopicResult:
+            with admission.slot(turn):
+                return run_topic(topic, workspace, Path(scratch), launcher, progress, keyword)
+
         try:
-            futures = {t.name: pool.submit(run_topic, t, workspace, Path(scratch), progress, keyword)
-                       for t in order}
+            futures = {t.name: pool.submit(grade, turn, t) for turn, t in enumerate(order)}
             results = tuple(futures[t.name].result() for t in topics)
             if keyword:
                 # Topics where -k selected nothing are not part of this grade.
                 results = tuple(r for r in results if r.tests or r.broken or r.problem)
         except BaseException:
+            admission.close()
             pool.shutdown(wait=False, cancel_futures=True)
             _stop_everything()
             raise
         finally:
             pool.shutdown(wait=True)
+            launcher.close()
     return Report(workspace=str(workspace), topics=results, duration=time.monotonic() - started)
 
 
+class Admission:
+    """Which topic may start now: in turn, ``base`` at once, and while the
+    machine's cores stand idle (most topics wait on sleeps and hung calls,
+    not the CPU) one more at a time, up to ``ceiling``.
+
+    A topic is let in beyond ``base`` only after the cores were idle for
+    ``IDLE_LOOKS`` looks in a row, so a short pause between two tests does
+    not let in a crowd; the timing tests keep the CPU they need.
+    """
+
+    #: Cores that must stand idle, and for how many looks ``LOOK`` seconds apart.
+    IDLE_CORES = 0.75
+    IDLE_LOOKS = 3
+    LOOK = 0.2
+
+    def __init__(self, base: int, elastic: bool) -> None:
+        self.base = base
+        self.ceiling = base * 3 if elastic else base
+        self._turn = 0
+        self._running = 0
+        self._idle_looks = 0
+        self._closed = False
+        self._changed = threading.Condition()
+        self._cpu = processes.IdleMeter()
+
+    @contextlib.contextmanager
+    def slot(self, turn: int) -> Iterator[None]:
+        with self._changed:
+            while not self._may_start(turn):
+                self._changed.wait(self.LOOK)
+            self._turn += 1
+            self._running += 1
+            self._idle_looks = 0
+            self._changed.notify_all()
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._running -= 1
+                self._changed.notify_all()
+
+    def close(self) -> None:
+        with self._changed:
+            self._closed = True
+            self._changed.notify_all()
+
+    def _may_start(self, turn: int) -> bool:
+        if self._closed:
+            raise KeyboardInterrupt
+        if turn != self._turn:
+            return False
+        if self._running < self.base:
+            return True
+        if self._running >= self.ceiling:
+            return False
+        self._idle_looks = self._idle_looks + 1 if self._cpu.idle_cores() >= self.IDLE_CORES else 0
+        return self._idle_looks >= self.IDLE_LOOKS
+
+
 #: The topics' test processes now running, by pid; guarded by _LOCK.
-_RUNNING: dict[int, subprocess.Popen[bytes]] = {}
+_RUNNING: dict[int, Killable] = {}
 _LOCK = threading.Lock()
+TOPICS_SCRIPT = Path(__file__).with_name("_topics.py")
+INI = Path(__file__).with_name("pytest.ini")
+#: Isolated, no site (the grader's sys.path is passed instead), no bytecode: see _topics.
+TOPIC_FLAGS = ("-I", "-S", "-B")
 
 
-def run_topic(topic: Topic, workspace: Path, scratch: Path,
+def pytest_args(topic: Topic, workspace: Path, folder: Path, report_fd: int,
+                keyword: str | None) -> list[str]:
+    """The arguments of one topic's pytest run (its own ini, never the project's)."""
+    args = [
+        str(topic.test_file), "-c", str(INI), "--rootdir", str(PROJECT_ROOT),
+        # Only the plugins grading needs: auto-loading every installed pytest
+        # plugin costs more start-up time than a topic's tests.
+        "-p", "pytest_timeout", "-p", "grading.plugin",
+        "--workspace", str(workspace), "--grading-report-fd", str(report_fd),
+        "--basetemp", str(folder / "basetemp"),
+        "--timeout", f"{topic.test_timeout:g}", "--timeout-method", "signal",
+    ]
+    if keyword:
+        args += ["-k", keyword]
+    return args
+
+
+class TopicLauncher:
+    """Starts topic processes: forks of one warm helper that has pytest and the
+    plugin imported (where ``fork`` exists), else a fresh interpreter each."""
+
+    def __init__(self) -> None:
+        self._warm = WarmLauncher([sys.executable, *TOPIC_FLAGS, str(TOPICS_SCRIPT), "--serve"],
+                                  environment=_environment()) if warm_possible() else None
+
+    def start(self, args: list[str], tmp: Path, log: int, report: int) -> Killable:
+        if self._warm is not None:
+            with open(os.devnull, "rb") as null:
+                return self._warm.fork({"args": args, "cwd": str(PROJECT_ROOT),
+                                        "environment": {"TMPDIR": str(tmp)}},
+                                       [null.fileno(), log, log, report])
+        # The report pipe is descriptor 3 in the warm child; here it keeps its number.
+        args = [a if a != "3" or i == 0 or args[i - 1] != "--grading-report-fd" else str(report)
+                for i, a in enumerate(args)]
+        return start_root([sys.executable, *TOPIC_FLAGS, str(TOPICS_SCRIPT), "--run", *args],
+                          cwd=PROJECT_ROOT, stdout=log, stderr=log, stdin=subprocess.DEVNULL,
+                          env={**_environment(), "TMPDIR": str(tmp)}, start_new_session=True,
+                          pass_fds=(report,))
+
+    def close(self) -> None:
+        if self._warm is not None:
+            self._warm.close()
+
+
+def run_topic(topic: Topic, workspace: Path, scratch: Path, launcher: TopicLauncher,
               progress: Progress | None = None, keyword: str | None = None) -> TopicResult:
     folder = scratch / topic.name
     (folder / "tmp").mkdir(parents=True)
@@ -82,25 +200,13 @@ def run_topic(topic: Topic, workspace: Path, scratch: Path,
     # The test process reports through a pipe it inherits, not a file named
     # on its command line, which any process could read and write to.
     read_end, write_end = os.pipe()
-    command = [
-        sys.executable, "-m", "pytest", str(topic.test_file),
-        # Only the plugins grading needs: auto-loading every installed pytest
-        # plugin costs more start-up time than a topic's tests.
-        "-p", "pytest_timeout", "-p", "grading.plugin", "-p", "no:cacheprovider",
-        "--workspace", str(workspace), "--grading-report-fd", str(write_end),
-        "--rootdir", str(PROJECT_ROOT), "-o", "addopts=", "-o", "testpaths=",
-        "--basetemp", str(folder / "basetemp"),
-        "--timeout", f"{topic.test_timeout:g}", "--timeout-method", "signal",
-        "-q", "--no-header",
-    ]
-    if keyword:
-        command += ["-k", keyword]
+    args = pytest_args(topic, workspace, folder, 3, keyword)
     started = time.monotonic()
     with open(log_path, "wb") as log:
-        proc = start_root(command, cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT,
-                          stdin=subprocess.DEVNULL, env=_environment(folder / "tmp"),
-                          start_new_session=True, pass_fds=(write_end,))
-        os.close(write_end)
+        try:
+            proc = launcher.start(args, folder / "tmp", log.fileno(), write_end)
+        finally:
+            os.close(write_end)
         chunks: list[bytes] = []
         reader = threading.Thread(target=_drain, args=(read_end, chunks), daemon=True)
         reader.start()
@@ -112,26 +218,24 @@ def run_topic(topic: Topic, workspace: Path, scratch: Path,
         except subprocess.TimeoutExpired:
             timed_out = True
         finally:
-            _kill_tree(proc)
+            kill_tree(proc)
             with _LOCK:
                 _RUNNING.pop(proc.pid, None)
             release_root(proc.pid)
         reader.join(timeout=5)
     _sweep_orphans()
-    result = collect(topic, b"".join(chunks), proc.returncode, timed_out,
+    result = collect(topic, b"".join(chunks), proc.poll(), timed_out,
                      log_tail=_tail(log_path), duration=time.monotonic() - started)
     if progress is not None:
         progress(result)
     return result
 
 
-def _environment(tmp: Path) -> dict[str, str]:
+def _environment() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items()
            if not k.startswith("PYTEST_")}  # PYTEST_ADDOPTS would change how tests run
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_ROOT), env.get("PYTHONPATH")]))
-    env["PYTHONDONTWRITEBYTECODE"] = "1"
     env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
-    env["TMPDIR"] = str(tmp)  # the sandbox's folders go where the runner cleans up
+    env["GRADING_SYS_PATH"] = os.pathsep.join(p for p in sys.path if p)
     return env
 
 
@@ -143,40 +247,31 @@ def _drain(fd: int, chunks: list[bytes]) -> None:
         os.close(fd)
 
 
-def _kill_tree(proc: subprocess.Popen[bytes]) -> None:
-    """The topic's pytest process and anything it (or student code) left."""
-    try:
-        tree = psutil.Process(proc.pid).children(recursive=True)
-    except psutil.Error:
-        tree = []
-    kill_all(tree, root=proc)
-
-
 def _stop_everything() -> None:
     with _LOCK:
         running = list(_RUNNING.values())
     for proc in running:
-        _kill_tree(proc)
+        kill_tree(proc)
     _sweep_orphans()
 
 
 def _sweep_orphans() -> None:
     """Kill what a dead topic process left: the grader adopts orphans (it is
     a subreaper too), and only the topics' own test processes are ours."""
-    try:
-        kids = psutil.Process().children()
-    except psutil.Error:
-        return
     with _LOCK:
         live = set(_RUNNING)
-    strays = [p for p in kids if p.pid not in live]
-    for p in list(strays):
-        try:
-            strays.extend(p.children(recursive=True))
-        except psutil.Error:
-            continue
+    strays = [p for p in processes.descendants() if p.pid not in live
+              and not _below(p, live)]
     if strays:
         kill_all(strays, keep=live)
+
+
+def _below(proc: processes.Process, roots: set[int]) -> bool:
+    """Whether ``proc`` descends from one of ``roots`` (a topic still running)."""
+    try:
+        return any(parent.pid in roots for parent in proc.parents())
+    except processes.Error:
+        return False
 
 
 def collect(topic: Topic, report: bytes, returncode: int | None, timed_out: bool,

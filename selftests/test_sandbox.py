@@ -12,6 +12,7 @@ import pytest
 
 from grading.errors import NotWritten, StudentCrashed, StudentTimedOut
 from grading.sandbox import Connect, Opaque, ProcessSnapshot, Sandbox, become_subreaper
+from grading.zygote import ColdLauncher, WarmLauncher
 
 MODULE = '''
 import multiprocessing, os, socket, sys, time
@@ -67,17 +68,21 @@ money = 100
 '''
 
 
-@pytest.fixture
-def box(tmp_path: Path):  # type: ignore[no-untyped-def]
+#: Both launchers: a fork of the warm helper, and a fresh interpreter per call.
+LAUNCHERS = {"warm": WarmLauncher(), "cold": ColdLauncher()}
+
+
+@pytest.fixture(params=sorted(LAUNCHERS))
+def box(request: pytest.FixtureRequest, tmp_path: Path):  # type: ignore[no-untyped-def]
     (tmp_path / "mod.py").write_text(textwrap.dedent(MODULE), encoding="utf-8")
     become_subreaper()
-    sandbox = Sandbox(tmp_path, "mod")
+    sandbox = Sandbox(tmp_path, "mod", launcher=LAUNCHERS[request.param])
     yield sandbox
     sandbox.close()
 
 
 def test_values_cross_both_ways(box: Sandbox) -> None:
-    result = box.call("echo", 1, "二", (2.5, None), [b"\x00\xff"], {"k": True}, key=(1,))
+    result = box.call("echo", 1, "二", (2.5, None), [b"\x00\xff"], {"k": True}, kwargs={"key": (1,)})
     assert result.unwrap() == ((1, "二", (2.5, None), [b"\x00\xff"], {"k": True}), {"key": (1,)})
     assert result.exit_code == 0 and result.pid != os.getpid()
 
@@ -156,10 +161,11 @@ def test_keep_children_leaves_them_until_close(box: Sandbox, tmp_path: Path) -> 
     assert not psutil.pid_exists(pid)
 
 
+@pytest.mark.parametrize("launcher", sorted(LAUNCHERS))
 @pytest.mark.parametrize("method", ["fork", "spawn"])
-def test_start_methods(tmp_path: Path, method: str) -> None:
+def test_start_methods(tmp_path: Path, method: str, launcher: str) -> None:
     (tmp_path / "mod.py").write_text(textwrap.dedent(MODULE), encoding="utf-8")
-    sandbox = Sandbox(tmp_path, "mod", start_method=method)
+    sandbox = Sandbox(tmp_path, "mod", start_method=method, launcher=LAUNCHERS[launcher])
     try:
         value = sandbox.call("start", 0.1).unwrap()
         assert value.exitcode is None and value.alive
@@ -187,3 +193,22 @@ def test_connect_argument_is_a_socket(box: Sandbox) -> None:
         port = server.getsockname()[1]
         result = box.call("peer", Connect("127.0.0.1", port))
         assert result.unwrap() == port
+
+
+def test_a_function_that_hung_is_not_waited_for_again(box: Sandbox) -> None:
+    box.test = "test_first"
+    first = box.call("hang", timeout=0.5)
+    assert first.timed_out
+    started = time.monotonic()
+    with pytest.raises(StudentTimedOut, match="test_first"):
+        box.call("hang", timeout=30)
+    assert time.monotonic() - started < 1
+    # Another function, or the same one under a key of its own, still runs.
+    assert box.call("echo", 1).unwrap() == ((1,), {})
+    assert box.call("hang", timeout=0.3, hang_key="other input").timed_out
+
+
+def test_a_server_stopped_on_purpose_is_not_a_hang(box: Sandbox) -> None:
+    running = box.start("hang")
+    running.stop()
+    assert box.call("hang", timeout=0.3).timed_out  # waited for: no earlier hang recorded

@@ -176,7 +176,7 @@ def _sales(sandbox: Any, tmp_path: Path, rounds: list[tuple[str, int, int, float
         started = []
         for label, tickets, buyers, delay in pending:
             db = _make_db(tmp_path / f"{label}-{attempt}", tickets)
-            running = sandbox.start("grab_tickets", str(db), buyers=buyers, delay=delay)
+            running = sandbox.start("grab_tickets", str(db), kwargs={"buyers": buyers, "delay": delay})
             started.append(((label, tickets, buyers, delay), db, running, time.monotonic()))
         # Wait for every sale before judging any, so none is still running.
         finished = [(sale, db, *_wait_sale(running, at)) for sale, db, running, at in started]
@@ -227,7 +227,7 @@ def test_search_prints_and_returns(sandbox: Any, start_method: str, tmp_path: Pa
 def test_buy_takes_one_and_stops_at_zero(sandbox: Any, start_method: str, tmp_path: Path) -> None:
     """buy 有票时减一并写回，没票时返回 False 且不写负数 / buy takes one ticket and writes it back; with none left it returns False and writes no negative"""
     db = _make_db(tmp_path / "two", 2)
-    got = sandbox.call("buy", 3, str(db), delay=0.02, timeout=10).unwrap()
+    got = sandbox.call("buy", 3, str(db), kwargs={"delay": 0.02}, timeout=10).unwrap()
     count, text = _read_db(db)
     check(got is True,
           en=f'buy(3, db_path, delay=0.02) with {{"ticket": 2}} in the file returned {got!r}; '
@@ -241,7 +241,7 @@ def test_buy_takes_one_and_stops_at_zero(sandbox: Any, start_method: str, tmp_pa
              '应为 {"ticket": 1}：票数减 1 并写回文件。')
 
     db = _make_db(tmp_path / "zero", 0)
-    got = sandbox.call("buy", 3, str(db), delay=0.02, timeout=10).unwrap()
+    got = sandbox.call("buy", 3, str(db), kwargs={"delay": 0.02}, timeout=10).unwrap()
     count, text = _read_db(db)
     check(got is False,
           en=f'buy(3, db_path, delay=0.02) with {{"ticket": 0}} in the file returned {got!r}; '
@@ -285,7 +285,7 @@ def test_extra_credit_atomic_write(sandbox: Any, start_method: str, tmp_path: Pa
     # That is observed from outside, whatever the code looks like.
     db = _make_db(tmp_path, 2)
     inode_before = os.stat(db).st_ino
-    got = sandbox.call("buy", 0, str(db), delay=0.02, timeout=10).unwrap()
+    got = sandbox.call("buy", 0, str(db), kwargs={"delay": 0.02}, timeout=10).unwrap()
     count, text = _read_db(db)
     check(got is True and count == 1,
           en=f'buy(0, db_path, delay=0.02) on {{"ticket": 2}} returned {got!r} and left {text!r}; '

@@ -490,7 +490,7 @@ def test_header_extra_keys(sandbox, tmp_path: Path) -> None:
     path = _write(tmp_path / "movie.mp4", b"\x00\x01" * 500)
     extra = {"md5": "9e107d9d372bb6826bd81d3542a419d6", "msg": "第30天"}
     call = f"make_header({_short(path, tmp_path)!r}, md5=..., msg='第30天')"
-    value = sandbox.call("make_header", str(path), **extra).unwrap()
+    value = sandbox.call("make_header", str(path), kwargs=extra).unwrap()
     _, _, header = _split_header(value, call)
     for key, wanted in extra.items():
         if header.get(key) != wanted:
@@ -499,7 +499,7 @@ def test_header_extra_keys(sandbox, tmp_path: Path) -> None:
     own = (header.get("file_name"), header.get("file_size"))  # what it says with no clash
     tricky = {"file_name": "evil.exe", "file_size": 1, "md5": extra["md5"]}
     call = f"make_header({_short(path, tmp_path)!r}, file_name='evil.exe', file_size=1, md5=...)"
-    result = sandbox.call("make_header", str(path), **tricky)
+    result = sandbox.call("make_header", str(path), kwargs=tricky)
     if result.raised("TypeError"):
         _fail(EXTRA_TYPEERROR, call=call, error=result.error.message if result.error else "")
     _, _, header = _split_header(result.unwrap(), call)

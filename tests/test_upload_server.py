@@ -27,7 +27,7 @@ from typing import Any, NoReturn
 import psutil
 import pytest
 
-from grading.testing import Text, fail, free_port, wait_for
+from grading.testing import NEVER_LISTENED, Text, fail, free_port, timed_out, wait_for
 
 MiB = 1024 * 1024
 HOST = "127.0.0.1"
@@ -148,6 +148,7 @@ def start_server(sandbox: Any, dest: Path) -> Server:
     Readiness is read from the process's listening sockets, not by connecting:
     a probe connection would itself be a client that closes without sending.
     """
+    sandbox.refuse_if_hung("serve.listen", call="serve", text=NEVER_LISTENED)
     for _ in range(PORT_ATTEMPTS):
         port = free_port()
         running = sandbox.start("serve", HOST, port, str(dest))
@@ -159,7 +160,8 @@ def start_server(sandbox: Any, dest: Path) -> Server:
                 return server
             if ports:
                 fail_with(WRONG_PORT.format(port=port, ports=sorted(ports)), server.post_mortem())
-            fail_with(NOT_LISTENING.format(port=port, seconds=START_TIMEOUT), server.post_mortem())
+            sandbox.record_hang("serve.listen", START_TIMEOUT)
+            timed_out(join([NOT_LISTENING.format(port=port, seconds=START_TIMEOUT), server.post_mortem()]))
         call = running.stop()
         if call.error is not None and "Errno 98" in call.error.message:
             continue  # someone took the port between free_port() and bind(): retry

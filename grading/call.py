@@ -1,0 +1,108 @@
+"""One finished call of student code, as the parent observed it, and what it means.
+
+``Call`` is what a hidden test reads; ``Call.unwrap`` turns how the call
+ended into the test's outcome: the returned value, or the ``StudentProblem``
+that decides it (not written yet, raised, died, timed out).
+"""
+
+from __future__ import annotations
+
+import signal
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import messages as msg
+from .errors import NotWritten, StudentCrashed, StudentProblem, StudentTimedOut
+from .i18n import Text
+from .processes import ProcInfo
+
+
+@dataclass(frozen=True)
+class StudentException:
+    """An exception raised by the student's code."""
+
+    type: str
+    message: str
+    traceback: str
+    #: Where it was raised: "import", "lookup" (no such function) or "call".
+    phase: str
+
+
+@dataclass(frozen=True)
+class Call:
+    """Everything the parent observed of one call of student code."""
+
+    function: str
+    returned: bool
+    value: Any
+    error: StudentException | None
+    timed_out: bool
+    exit_code: int | None
+    stdout: str
+    stderr: str
+    elapsed: float | None
+    wall: float
+    pid: int
+    leftovers: tuple[ProcInfo, ...]
+    cwd: Path
+    attributes: dict[str, Any] = field(default_factory=dict)
+    time_limit: float | None = None
+
+    def raised(self, type_name: str) -> bool:
+        return self.error is not None and self.error.type == type_name
+
+    def unwrap(self) -> Any:
+        """The returned value, or the exception that decides the test's outcome."""
+        problem = self.problem()
+        if problem is not None:
+            raise problem
+        return self.value
+
+    def problem(self) -> StudentProblem | None:
+        """What ``unwrap`` would raise, or None when the call returned."""
+        if self.error is not None:
+            return self._problem_for_error(self.error)
+        if self.timed_out:
+            said = msg.TIMED_OUT_AFTER_RETURN if self.returned else msg.TIMED_OUT
+            # How long it really ran: a test may have waited in steps.
+            waited = max(self.wall, self.time_limit or 0.0)
+            return StudentTimedOut(said.format(call=self.function, seconds=_secs(round(waited)))
+                                   + self._output_tail())
+        if not self.returned:
+            return StudentCrashed(msg.DIED.format(call=self.function, status=exit_status(self.exit_code))
+                                  + self._output_tail())
+        return None
+
+    def _problem_for_error(self, error: StudentException) -> StudentProblem:
+        details = Text(en=error.traceback.rstrip(), zh=error.traceback.rstrip())
+        if error.phase == "import":
+            return StudentCrashed(msg.IMPORT_FAILED + details)
+        if error.phase == "lookup":
+            # Not written yet, rather than broken: the name is simply missing.
+            return NotWritten(msg.MISSING_NAME.format(call=self.function))
+        if error.type == "NotImplementedError":
+            return NotWritten(msg.NOT_WRITTEN.format(call=self.function))
+        return StudentCrashed(msg.RAISED.format(call=self.function) + details)
+
+    def _output_tail(self) -> Text:
+        tail = self.stderr.strip()[-1500:]
+        if not tail:
+            return Text(en="", zh="")
+        return msg.STDERR_TAIL.format(tail=tail)
+
+
+def _secs(value: float | None) -> str:
+    return "?" if value is None else f"{value:g}"
+
+
+def exit_status(code: int | None) -> str:
+    """An exit status as a reader says it: ``exit status 3``, ``signal SIGKILL``."""
+    if code is None:
+        return "?"
+    if code < 0:
+        try:
+            return f"signal {signal.Signals(-code).name}"
+        except ValueError:
+            return f"signal {-code}"
+    return f"exit status {code}"

@@ -1,0 +1,427 @@
+"""The process table: who belongs to a call, reaping, and killing whole trees.
+
+The only module that imports psutil. What the rest of the engine asks of the
+operating system's processes goes through here: become a child subreaper and
+reap adopted zombies (``REAPER``), list what a call left (``call_tree``,
+``student_children``), recognise multiprocessing's own helper
+(``is_resource_tracker``), and kill a tree so that nothing survives
+(``kill_all``: stop, terminate, a grace, kill, reap).
+
+Two registries keep the engine's own processes out of every judgement:
+*roots* are interpreters whose exit status a ``Popen`` (or a launcher) will
+collect, so the reaper leaves them alone; *harness* processes (the warm
+launchers) are never a call's leftovers and never killed by a call's clean-up.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import psutil
+
+#: Seconds a killed process gets between SIGTERM and SIGKILL.
+KILL_GRACE = 0.3
+#: The module multiprocessing's helper runs (spawn): the library's, not the student's.
+RESOURCE_TRACKER = "multiprocessing.resource_tracker"
+ZOMBIE = psutil.STATUS_ZOMBIE
+Error = psutil.Error
+NoSuchProcess = psutil.NoSuchProcess
+Process = psutil.Process
+
+_PR_SET_CHILD_SUBREAPER = 36
+
+
+class Killable(Protocol):
+    """A process handle whose exit status is collected by its owner (a ``Popen``
+    or a launcher's handle)."""
+
+    @property
+    def pid(self) -> int: ...
+    def poll(self) -> int | None: ...
+    def wait(self, timeout: float | None = None) -> int: ...
+    def kill(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class ProcInfo:
+    """A process seen in the process table."""
+
+    pid: int
+    ppid: int
+    status: str
+    cmdline: tuple[str, ...]
+
+
+class Reaper:
+    """This process as a child subreaper (Linux), and the thread that reaps
+    the zombies it adopts.
+
+    Orphans and double-forked descendants of student code are re-parented to
+    us instead of init, so nothing escapes the clean-up; an adopted orphan
+    that exits is a zombie of ours until reaped, and a thread reaps them as
+    they come, so a submission that forks in a loop cannot fill the process
+    table. Roots (``start_root``) are left to their owner.
+    """
+
+    def __init__(self) -> None:
+        self.roots: set[int] = set()
+        self.harness: set[int] = set()
+        self.lock = threading.RLock()
+        self._thread: threading.Thread | None = None
+
+    def become_subreaper(self) -> bool:
+        """False where the OS has no such thing."""
+        if not sys.platform.startswith("linux"):
+            return False
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            ok = bool(libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0)
+        except (OSError, AttributeError):
+            return False
+        if ok and self._thread is None:
+            self._thread = threading.Thread(target=self._reap_forever, name="zombie-reaper",
+                                            daemon=True)
+            self._thread.start()
+        return ok
+
+    def _reap_forever(self, interval: float = 0.1) -> None:
+        while True:
+            time.sleep(interval)
+            self.reap()
+
+    def reap(self, keep: Iterable[int] = ()) -> None:
+        """Reap exited children, but never a root, nor those in ``keep``."""
+        with self.lock:  # no root can be started between the look and the reaping
+            spared = set(keep) | self.roots
+            if self._reap_cheaply(spared):
+                return
+            try:
+                kids = psutil.Process().children()
+            except psutil.Error:
+                return
+            for p in kids:
+                if p.pid in spared:
+                    continue
+                try:
+                    if p.status() == ZOMBIE:
+                        os.waitpid(p.pid, os.WNOHANG)
+                except (psutil.Error, OSError):
+                    pass
+
+
+    @staticmethod
+    def _reap_cheaply(spared: set[int]) -> bool:
+        """Reap zombie children one by one as ``waitid`` names them, without a
+        scan of the process table; False when a spared one stands first in
+        line (or there is no ``waitid``): then the caller looks at them all."""
+        if not hasattr(os, "waitid"):
+            return False
+        flags = os.WEXITED | os.WNOHANG | os.WNOWAIT
+        while True:
+            try:
+                found = os.waitid(os.P_ALL, 0, flags)
+            except ChildProcessError:
+                return True
+            except OSError:
+                return False
+            if found is None:
+                return True
+            if found.si_pid in spared:
+                return False
+            try:
+                os.waitpid(found.si_pid, os.WNOHANG)
+            except OSError:
+                return False
+
+
+REAPER = Reaper()
+
+
+def become_subreaper() -> bool:
+    return REAPER.become_subreaper()
+
+
+def start_root(command: list[str], harness: bool = False, **popen_args: Any) -> subprocess.Popen[bytes]:
+    """``Popen`` for a process whose exit status matters: the reaper leaves it
+    to its Popen until ``release_root``. ``harness``: one of the engine's own
+    helpers, never judged or killed as part of a call."""
+    with REAPER.lock:
+        proc = subprocess.Popen(command, **popen_args)
+        REAPER.roots.add(proc.pid)
+        if harness:
+            REAPER.harness.add(proc.pid)
+    return proc
+
+
+def release_root(pid: int) -> None:
+    with REAPER.lock:
+        REAPER.roots.discard(pid)
+        REAPER.harness.discard(pid)
+
+
+def harness_pids() -> set[int]:
+    with REAPER.lock:
+        return set(REAPER.harness)
+
+
+def reap_zombies(keep: Iterable[int] = ()) -> None:
+    REAPER.reap(keep)
+
+
+# -- looking ------------------------------------------------------------------
+
+
+def descendants(pid: int | None = None) -> list[psutil.Process]:
+    """Every process below ``pid`` (default: this one), the harness left out."""
+    try:
+        found = psutil.Process(pid).children(recursive=True)
+    except psutil.Error:
+        return []
+    spared = harness_pids()
+    return [p for p in found if p.pid not in spared]
+
+
+def is_alive(p: psutil.Process) -> bool:
+    try:
+        return p.is_running() and p.status() != ZOMBIE
+    except psutil.Error:
+        return False
+
+
+def info(p: psutil.Process) -> ProcInfo | None:
+    try:
+        with p.oneshot():
+            return ProcInfo(pid=p.pid, ppid=p.ppid(), status=p.status(), cmdline=tuple(p.cmdline()))
+    except psutil.Error:
+        return None
+
+
+def is_resource_tracker(p: psutil.Process | ProcInfo | Sequence[str]) -> bool:
+    """multiprocessing's helper under spawn: started by the library, not the student."""
+    if isinstance(p, psutil.Process):
+        seen = info(p)
+        if seen is None:
+            return False
+        p = seen
+    cmdline = p.cmdline if isinstance(p, ProcInfo) else p
+    return any(RESOURCE_TRACKER in part for part in cmdline)
+
+
+def student_children(pid: int) -> list[psutil.Process]:
+    """What the student's code started below the interpreter ``pid``, now.
+
+    The resource tracker is left out. A zombie has lost its command line: it
+    is the student's (an ended child nobody reaped). A process gone between
+    the listing and the look is not listed.
+    """
+    kids = []
+    for kid in descendants(pid):
+        try:
+            if is_resource_tracker(kid.cmdline()):
+                continue
+        except psutil.ZombieProcess:
+            pass
+        except psutil.Error:
+            continue
+        kids.append(kid)
+    return kids
+
+
+def open_process(pid: int) -> tuple[psutil.Process | None, float | None]:
+    """The process ``pid`` and its ``create_time``; ``(None, None)`` once gone."""
+    try:
+        proc = psutil.Process(pid)
+        return proc, proc.create_time()
+    except psutil.Error:
+        return None, None
+
+
+def reaped_any_child(pid: int) -> bool | None:
+    """Whether the process ``pid`` has reaped at least one child so far, read
+    from outside: the kernel's count of the page faults of reaped children
+    (``cminflt``, field 12 of ``/proc/<pid>/stat``), zero until a first child
+    is reaped. ``None`` where the platform cannot tell, or once ``pid`` is gone.
+    """
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            fields = stat.read().rsplit(b")", 1)[1].split()
+        return int(fields[8]) > 0  # counted from the field after the name
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def pgid(pid: int) -> int | None:
+    try:
+        return os.getpgid(pid)
+    except (OSError, AttributeError):
+        return None
+
+
+def call_tree(root: int, began: float | None, live_roots: set[int],
+              baseline: set[int]) -> list[psutil.Process]:
+    """What belongs to the call whose interpreter is ``root``, ``root`` left
+    out: its descendants, and the processes re-parented to us (orphans) that
+    came from it.
+
+    An orphan keeps the process group of the call it came from, unless it
+    made a session of its own: then it is this call's when it was born after
+    the call began (``began``: the root's ``create_time``, on psutil's clock,
+    which need not agree with ``time.time()``; None: unknown) and no other
+    call runs. One scan of the process table: a submission that forks in a
+    loop must not make this slower than the loop itself.
+    """
+    reap_zombies(keep=live_roots)  # zombie orphans: reaped, not listed (a waitid, not a scan)
+    me = os.getpid()
+    everyone = descendants()
+    by_pid = {p.pid: p for p in everyone}
+    children_of: dict[int, list[int]] = {}
+    for p in everyone:
+        try:
+            children_of.setdefault(p.ppid(), []).append(p.pid)
+        except psutil.Error:
+            continue
+    earliest = float("-inf") if began is None else began - 0.05
+    roots = [root]
+    for pid in children_of.get(me, []):
+        if pid in live_roots or pid in baseline:
+            continue
+        group = pgid(pid)
+        try:
+            born_after = by_pid[pid].create_time() >= earliest
+        except psutil.Error:
+            continue
+        if group == root or (born_after and group not in live_roots and len(live_roots) <= 1):
+            roots.append(pid)
+    found: set[int] = set()
+    stack = list(roots)
+    while stack:
+        pid = stack.pop()
+        if pid in found:
+            continue
+        found.add(pid)
+        stack.extend(children_of.get(pid, []))
+    found.discard(root)
+    return [by_pid[pid] for pid in found if pid in by_pid]
+
+
+def settle(procs: list[psutil.Process], grace: float = 0.5) -> list[psutil.Process]:
+    """Wait briefly for processes that are ending on their own, and return
+    those still alive.
+
+    A process on its way out has already lost its command line (it reads
+    empty) before it turns zombie: it gets a moment to finish. The resource
+    tracker (spawn) ends when every process holding its pipe has gone; with
+    nothing else left it goes within milliseconds, so it is waited for then.
+    Beside a live orphan it stays as long as the orphan does.
+    """
+    infos = {p.pid: info(p) for p in procs}
+    ending = [p for p in procs if (i := infos[p.pid]) is not None and not i.cmdline]
+    trackers = [p for p in procs if (i := infos[p.pid]) is not None and is_resource_tracker(i)]
+    others = [p for p in procs if p not in trackers and p not in ending and is_alive(p)]
+    if trackers and not others:
+        psutil.wait_procs(trackers + ending, timeout=grace)
+    elif ending:
+        psutil.wait_procs(ending, timeout=grace)
+    return [p for p in procs if is_alive(p)]
+
+
+def leftovers(procs: Iterable[psutil.Process]) -> tuple[ProcInfo, ...]:
+    """What counts as left behind: alive, and not multiprocessing's helper."""
+    return tuple(i for i in (info(p) for p in procs)
+                 if i is not None and i.status != ZOMBIE and not is_resource_tracker(i))
+
+
+class IdleMeter:
+    """How many of the machine's cores stood idle since the last look."""
+
+    def __init__(self) -> None:
+        self._last = (time.monotonic(), _idle_seconds())
+
+    def idle_cores(self) -> float:
+        now, idle = time.monotonic(), _idle_seconds()
+        (then, before), self._last = self._last, (now, idle)
+        return (idle - before) / (now - then) if now > then else 0.0
+
+
+def _idle_seconds() -> float:
+    times = psutil.cpu_times()
+    return float(times.idle + getattr(times, "iowait", 0.0))
+
+
+# -- killing ------------------------------------------------------------------
+
+
+def kill_all(procs: Iterable[psutil.Process], root: Killable | None = None,
+             keep: Iterable[int] = ()) -> None:
+    """Stop, SIGTERM, a short grace, SIGKILL, then reap.
+
+    Every process is first stopped (SIGSTOP), so none can fork while the list
+    is worked down. ``root`` is a call's interpreter: signalled and reaped
+    through its owner, so that its exit status is kept. ``keep`` are other
+    calls' roots, which their owners reap; the harness is never touched.
+    """
+    me = os.getpid()
+    spared = set(keep) | harness_pids() | {me}
+    procs = [p for p in procs if p.pid not in spared and (root is None or p.pid != root.pid)]
+    if not procs and (root is None or root.poll() is not None):
+        return  # nothing to do: no scan of the process table either
+    everyone: list[psutil.Process] = list(procs)
+    if root is not None and root.poll() is None:
+        try:
+            everyone.insert(0, psutil.Process(root.pid))
+        except psutil.Error:
+            pass
+    for p in everyone:
+        try:
+            p.suspend()
+        except psutil.Error:
+            pass
+    for p in everyone:
+        try:
+            p.terminate()
+            p.resume()
+        except psutil.Error:
+            pass
+    _, alive = psutil.wait_procs(procs, timeout=KILL_GRACE)
+    if root is not None:
+        try:
+            root.wait(timeout=KILL_GRACE if not alive else 0.01)
+        except subprocess.TimeoutExpired:
+            root.kill()
+    for p in alive:
+        try:
+            p.kill()
+        except psutil.Error:
+            pass
+    psutil.wait_procs(alive, timeout=2)
+    if root is not None:
+        try:
+            root.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            pass
+    reap_zombies(spared)
+
+
+def kill_tree(root: Killable) -> None:
+    """``root`` and everything below it."""
+    kill_all(descendants(root.pid), root=root)
+
+
+def kill_everything_below() -> None:
+    """Nothing graded outlives the grader: kill what is left below us (the
+    harness included: this is the end)."""
+    try:
+        found = psutil.Process().children(recursive=True)
+    except psutil.Error:
+        return
+    with REAPER.lock:
+        REAPER.harness.clear()
+    kill_all(found)

@@ -1,0 +1,265 @@
+"""The launcher: the one place a call of student code gets its process.
+
+Two ways, one interface (``Launcher.launch`` → a ``processes.Killable``):
+
+``WarmLauncher`` (where ``os.fork`` exists)
+    On first use, one helper interpreter per test process, ``python -I -S -B
+    -X utf8 -u _child.py --zygote``: the standard library and the child side
+    of the harness already imported, never student code, one thread. Each
+    call is a ``fork()`` of it (about 2 ms instead of 60–100 ms for a fresh
+    interpreter). The request travels over a Unix socket with the call's
+    stdin, stdout and stderr as passed descriptors (``SCM_RIGHTS``); the
+    helper answers with the new pid, and later with its exit status, which
+    it reaps. In the new child, before any student code: ``setsid``, the
+    descriptors in place of 0/1/2, every other descriptor closed, the
+    working folder, the limits, the start method (``_child.execute``).
+    Under ``spawn`` the student's own processes are still fresh interpreters.
+
+``ColdLauncher`` (everywhere, and ``GRADING_LAUNCHER=cold``)
+    A fresh ``python -I -S -B -X utf8 -u _child.py REQUEST.json`` per call.
+
+Both give the child the same environment (``child_environment``) and the
+same request; the child side is the same code after the process exists.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import signal
+import socket
+import subprocess
+import sys
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from . import processes
+from .processes import Killable
+
+CHILD_SCRIPT = Path(__file__).with_name("_child.py")
+#: The interpreter flags of every call (see ``_child``'s docstring).
+CHILD_FLAGS = ("-I", "-S", "-B", "-X", "utf8", "-u")
+#: Environment variable that chooses the launcher: "warm" (default where fork exists) or "cold".
+LAUNCHER_ENV = "GRADING_LAUNCHER"
+#: Seconds to wait for the helper to say it forked.
+REPLY_TIMEOUT = 10.0
+#: The exit status reported for a call whose helper died before reaping it.
+LOST = 255
+
+
+@dataclass(frozen=True)
+class Launch:
+    """One call to start: the request, and where its standard streams go."""
+
+    request: Mapping[str, Any]
+    folder: Path
+    cwd: Path
+    stdin: int
+    stdout: int
+    stderr: int
+
+
+class Launcher(Protocol):
+    name: str
+
+    def launch(self, spec: Launch) -> Killable: ...
+
+
+def child_environment() -> dict[str, str]:
+    """The environment of student code: the grader's, without pytest's own
+    settings (no business of the student's code)."""
+    return {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "COV_CORE_"))}
+
+
+class ColdLauncher:
+    """A fresh interpreter per call."""
+
+    name = "cold"
+
+    def launch(self, spec: Launch) -> Killable:
+        request_path = spec.folder / "request.json"
+        request_path.write_text(json.dumps(dict(spec.request)), encoding="utf-8")
+        return processes.start_root(
+            [sys.executable, *CHILD_FLAGS, str(CHILD_SCRIPT), str(request_path)],
+            cwd=spec.cwd, stdin=spec.stdin, stdout=spec.stdout, stderr=spec.stderr,
+            start_new_session=True, env=child_environment())
+
+
+class WarmHandle:
+    """A call forked by the helper; its exit status arrives from the helper."""
+
+    def __init__(self, pid: int, launcher: WarmLauncher) -> None:
+        self.pid = pid
+        self._launcher = launcher
+        self.returncode: int | None = None
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            self.returncode = self._launcher.exit_status(self.pid)
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        with self._launcher.changed:
+            if not self._launcher.changed.wait_for(lambda: self.poll() is not None, timeout):
+                raise subprocess.TimeoutExpired(f"call {self.pid}", timeout or 0.0)
+        assert self.returncode is not None
+        return self.returncode
+
+    def kill(self) -> None:
+        if self.poll() is None:
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+            except OSError:
+                pass
+
+
+class WarmLauncher:
+    """Calls forked from one warm helper interpreter (see the module docstring).
+
+    ``command`` starts the helper (default: the call helper); it receives
+    the socket's descriptor number as its last argument.
+    """
+
+    name = "warm"
+
+    def __init__(self, command: Sequence[str] | None = None,
+                 environment: Mapping[str, str] | None = None) -> None:
+        self._command = list(command or [sys.executable, *CHILD_FLAGS, str(CHILD_SCRIPT), "--zygote"])
+        self._environment = dict(environment) if environment is not None else None
+        self._lock = threading.Lock()
+        self.changed = threading.Condition()
+        self._helper: subprocess.Popen[bytes] | None = None
+        self._sock: socket.socket | None = None
+        self._replies: queue.Queue[dict[str, Any]] = queue.Queue()
+        self._exits: dict[int, int] = {}
+
+    def launch(self, spec: Launch) -> Killable:
+        return self.fork({**spec.request, "cwd": str(spec.cwd)}, [spec.stdin, spec.stdout, spec.stderr])
+
+    def fork(self, request: Mapping[str, Any], fds: Sequence[int]) -> WarmHandle:
+        """Have the helper fork a child for ``request``, with ``fds`` as its
+        descriptors 0, 1, 2, 3, …; ``request["cwd"]`` and
+        ``request["environment"]`` (a dict) are applied in the child."""
+        message = json.dumps(dict(request)).encode("utf-8")
+        with self._lock:
+            for attempt in (1, 2):
+                sock = self._ensure()
+                try:
+                    socket.send_fds(sock, [message], list(fds))
+                    reply = self._replies.get(timeout=REPLY_TIMEOUT)
+                except (OSError, queue.Empty):
+                    reply = {}
+                if "pid" in reply:
+                    return WarmHandle(int(reply["pid"]), self)
+                self._stop_helper()  # it died or hangs: a new one next time
+                if attempt == 2:
+                    raise OSError("the call launcher did not start the call")
+        raise AssertionError("unreachable")
+
+    def exit_status(self, pid: int) -> int | None:
+        with self.changed:
+            if pid in self._exits:
+                return self._exits[pid]
+            if self._helper is None or self._helper.poll() is not None:
+                # The helper is gone (killed by student code?): the call was
+                # re-parented to us and is reaped as an orphan; its status is lost.
+                return None if _exists(pid) else LOST
+            return None
+
+    def close(self) -> None:
+        with self._lock:
+            self._stop_helper()
+
+    def _ensure(self) -> socket.socket:
+        if self._helper is not None and self._helper.poll() is None and self._sock is not None:
+            return self._sock
+        self._stop_helper()
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        with theirs:
+            self._helper = processes.start_root(
+                [*self._command, str(theirs.fileno())],
+                harness=True, pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+                env=self._environment if self._environment is not None else child_environment())
+        self._sock = ours
+        self._replies = queue.Queue()
+        threading.Thread(target=self._read, args=(ours, self._replies), name="zygote-reader",
+                         daemon=True).start()
+        return ours
+
+    def _read(self, sock: socket.socket, replies: queue.Queue[dict[str, Any]]) -> None:
+        while True:
+            try:
+                data = sock.recv(1 << 16)
+            except OSError:
+                data = b""
+            if not data:
+                with self.changed:
+                    self.changed.notify_all()
+                return
+            try:
+                message = json.loads(data)
+            except ValueError:
+                continue
+            if "exit" in message:
+                with self.changed:
+                    self._exits[int(message["exit"])] = int(message["code"])
+                    self.changed.notify_all()
+            else:
+                replies.put(message)
+
+    def _stop_helper(self) -> None:
+        if self._sock is not None:
+            # The helper exits when its socket closes. shutdown() first: a
+            # plain close() neither wakes our reader, blocked in recv(), nor
+            # tells the helper while that recv() holds the socket open.
+            try:
+                self._sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            self._sock.close()
+            self._sock = None
+        if self._helper is not None:
+            helper, self._helper = self._helper, None
+            try:
+                helper.wait(timeout=2)
+            except subprocess.TimeoutExpired:
+                helper.kill()
+                helper.wait()
+            processes.release_root(helper.pid)
+            with self.changed:
+                self.changed.notify_all()
+
+
+def _exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
+
+
+_LAUNCHER: Launcher | None = None
+_LAUNCHER_LOCK = threading.Lock()
+
+
+def warm_possible() -> bool:
+    """Whether this platform can fork a warm helper (and it was not turned off)."""
+    wanted = os.environ.get(LAUNCHER_ENV, "warm").strip().lower()
+    return wanted != "cold" and hasattr(os, "fork") and hasattr(socket, "send_fds")
+
+
+def launcher() -> Launcher:
+    """This process's launcher: warm where ``fork`` exists, unless
+    ``GRADING_LAUNCHER=cold`` asks for a fresh interpreter per call."""
+    global _LAUNCHER
+    with _LAUNCHER_LOCK:
+        if _LAUNCHER is None:
+            _LAUNCHER = WarmLauncher() if warm_possible() else ColdLauncher()
+        return _LAUNCHER

@@ -1,0 +1,69 @@
+"""A submission that hangs everywhere is graded quickly, and leaves nothing behind.
+
+The workspace is made from the stubs: every ``raise NotImplementedError`` becomes
+an endless wait (so every function, the server and the class hang) and the
+quiz's module hangs at import. The fail-fast rule waits for each function
+once per topic; every test ends as a time-out, every topic scores 0, and no
+process the submission started outlives the grade.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+
+from .conftest import ROOT, grade
+
+HANG = '''
+
+def _hang():
+    import os, time
+    folder = os.environ.get("KATA_PID_DIR")
+    if folder:  # the self-test checks afterwards that every process noted here is gone
+        open(os.path.join(folder, str(os.getpid())), "w").close()
+    while True:
+        time.sleep(1)
+'''
+RAISE = re.compile(r"raise NotImplementedError\b(\([^)]*\))?")
+
+
+def hanging_workspace(folder: Path) -> Path:
+    folder.mkdir()
+    for stub in sorted((ROOT / "exercises").glob("*.py")):
+        text = stub.read_text(encoding="utf-8")
+        if RAISE.search(text):
+            text = RAISE.sub("_hang()", text) + HANG
+        else:  # a module of data only (the quiz): its import hangs
+            text += HANG + "\n_hang()\n"
+        (folder / stub.name).write_text(text, encoding="utf-8")
+    return folder
+
+
+@pytest.mark.slow
+def test_everything_hangs(tmp_path: Path) -> None:
+    pid_dir = tmp_path / "pids"
+    pid_dir.mkdir()
+    started = time.monotonic()
+    graded = grade("--workspace", hanging_workspace(tmp_path / "ws"), tmp_path=tmp_path,
+                   env={"KATA_PID_DIR": str(pid_dir)})
+    wall = time.monotonic() - started
+    assert graded.data is not None, graded.stderr
+    assert graded.returncode == 1
+    for topic in graded.data["topics"]:
+        assert topic["score"] == 0, topic["name"]
+        for test in topic["tests"]:
+            assert test["outcome"] == "timeout", (topic["name"], test)
+            assert test["message"], (topic["name"], test)
+    survivors = []
+    for pid in (int(p.name) for p in pid_dir.iterdir()):
+        try:
+            if psutil.Process(pid).status() != psutil.STATUS_ZOMBIE:
+                survivors.append(pid)
+        except psutil.NoSuchProcess:
+            continue
+    assert survivors == []
+    print(f"graded in {wall:.1f} s")  # the figure; bench/grading.py --hangs times it
