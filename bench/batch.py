@@ -93,6 +93,8 @@ def main() -> None:
         resume = timed(batch_command(folder, root / "resumed.csv", top, args.topics))
         print(f"resume after an interruption with {done}/{total} done: {resume:.1f} s "
               f"(--jobs {top}; a full run took {walls[top]:.1f} s)")
+        resumed_same = (root / "resumed.csv").read_bytes() == (root / f"jobs{top}.csv").read_bytes()
+        print(f"resumed run's CSV == an uninterrupted run's: {'yes' if resumed_same else 'NO'}")
         for k in (1, 2):
             timed(batch_command(folder, root / f"shard{k}.csv", top, args.topics, "--shard", f"{k}/2"))
         subprocess.run([sys.executable, str(ROOT / "grader.py"), "merge", "--csv",

@@ -151,6 +151,9 @@ def grade_student(student: Student, out: Path, fingerprint: str, topics: Sequenc
         finally:
             _kill_group(proc)
             _unregister(proc)
+        if _STOPPING.is_set():
+            # Stopped by the batch's own interruption: not a result, nothing kept.
+            raise Interrupted(student.id)
         stderr = err.decode("utf-8", errors="replace")
         data = _read_json(result)
         if status is None:
@@ -188,8 +191,14 @@ def _read_json(path: Path) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
+class Interrupted(Exception):
+    """A student's grade cut short by the batch's interruption: nothing is recorded."""
+
+
 _PROCS: set[subprocess.Popen[bytes]] = set()
 _PROCS_LOCK = threading.Lock()
+#: Set when the batch is interrupted: the graders then killed leave no record.
+_STOPPING = threading.Event()
 
 
 def _register(proc: subprocess.Popen[bytes]) -> None:
@@ -318,6 +327,7 @@ def run_batch(folder: Path, csv_path: Path, jobs: int, shard: tuple[int, int] | 
                     state["failed"] += record["status"] != "graded"
                 progress.update(task, advance=1, failed=state["failed"])
         except BaseException:
+            _STOPPING.set()
             pool.shutdown(wait=False, cancel_futures=True)
             _stop_all()
             raise

@@ -36,8 +36,8 @@ from .catalog import Topic
 from .errors import GradingError
 from .i18n import Lang, Text, default_lang
 from .patching import PatchError
+from .processes import become_subreaper, kill_everything_below
 from .results import Report, Status, TopicResult
-from .sandbox import become_subreaper, kill_all
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 #: Coverage goal, per topic, for lines and for branches (percent).
@@ -343,11 +343,7 @@ def _interrupt(signum: int, frame: object) -> None:
 
 
 def _clean_up() -> None:
-    import psutil
-    try:
-        kill_all(psutil.Process().children(recursive=True))
-    except psutil.Error:
-        pass
+    kill_everything_below()
 
 
 def _first(text: Text | None) -> Text:

@@ -6,10 +6,13 @@ import, one that hangs past the batch's ``--timeout``, and one with no module.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 import zipfile
 from pathlib import Path
 
@@ -27,7 +30,7 @@ carol,0,8,graded,0,
 dave,0,8,graded,0,
 eve,0,8,graded,0,concepts: error 8
 frank,0,,failed,,no .py module in the submission
-hank,0,8,graded,0,concepts: error 8
+hank,0,8,graded,0,concepts: timeout 8
 """
 
 
@@ -117,6 +120,30 @@ def test_a_grade_past_the_time_limit_gets_its_row(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert (tmp_path / "grades.csv").read_text(encoding="utf-8").splitlines()[1] == \
         "hank,0,,failed,the grade was stopped after 1 s"  # no topic column: no topic was graded
+
+
+@pytest.mark.slow
+def test_an_interrupted_batch_resumes_to_the_same_csv(graded: tuple[Path, Path], tmp_path: Path) -> None:
+    """SIGINT with students under way: those are not recorded, the next run grades them."""
+    folder, csv = graded
+    target = tmp_path / "grades.csv"
+    command = [sys.executable, str(ROOT / "grader.py"), "batch", str(folder), "--csv", str(target),
+               "--topic", TOPIC, "--jobs", "2", "--quiet"]
+    proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    results = target.with_suffix("")
+    deadline = time.monotonic() + 120
+    while proc.poll() is None and len(list(results.glob("*.json"))) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 2 and "run the same command again" in err, err
+    kept = {p.stem for p in results.glob("*.json")}
+    statuses = {p.stem: json.loads(p.read_text(encoding="utf-8"))["status"] for p in results.glob("*.json")}
+    assert all(v == "graded" for k, v in statuses.items() if k != "frank"), statuses  # none cut short
+    resumed = grade_class(folder, target)
+    assert resumed.returncode == 0, resumed.stderr
+    assert f"{6 - len(kept)} graded now, {len(kept)} unchanged" in resumed.stderr
+    assert target.read_bytes() == csv.read_bytes()
 
 
 def test_shards_split_the_class_whatever_its_order() -> None:
