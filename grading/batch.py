@@ -103,7 +103,7 @@ def grader_fingerprint(root: Path = PROJECT_ROOT) -> str:
     digest = hashlib.sha256()
     for folder in ("grading", "tests"):
         for path in sorted((root / folder).rglob("*")):
-            if path.is_file() and "__pycache__" not in path.parts and path.suffix in (".py", ".toml"):
+            if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
                 digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
 

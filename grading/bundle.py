@@ -34,11 +34,10 @@ def grader_files(root: Path, hidden: bool = True) -> Iterator[tuple[Path, str]]:
     """(source file, path in the bundle) for what the grader needs to run."""
     yield root / "grader.py", "grader.py"
     yield root / "requirements.txt", "requirements.txt"
-    for path in sorted((root / "grading").glob("*.py")):
-        yield path, f"grading/{path.name}"
-    if hidden:
-        for path in sorted((root / "tests").rglob("*")):
-            if path.is_file() and "__pycache__" not in path.parts and path.suffix in (".py", ".toml"):
+    for folder in ("grading", "tests") if hidden else ("grading",):
+        # Every file the engine reads (modules, its pytest.ini, the manifest), no bytecode.
+        for path in sorted((root / folder).rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
                 yield path, path.relative_to(root).as_posix()
 
 
