@@ -7,6 +7,7 @@ that decides it (not written yet, raised, died, timed out).
 
 from __future__ import annotations
 
+import json
 import signal
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +17,9 @@ from . import messages as msg
 from .errors import NotWritten, StudentCrashed, StudentProblem, StudentTimedOut
 from .i18n import Text
 from .processes import ProcInfo
+
+#: Bytes of stdout/stderr kept per call; the rest is cut with a marker.
+OUTPUT_CAP = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -92,6 +96,26 @@ class Call:
         return msg.STDERR_TAIL.format(tail=tail)
 
 
+@dataclass(frozen=True)
+class Hang:
+    test: str
+    seconds: float
+
+
+class HangLog(dict[str, Hang]):
+    """The functions (by key) that hung in this topic, and where: the
+    fail-fast rule (see ``Sandbox``)."""
+
+    def refuse(self, key: str, call: str, text: Text) -> None:
+        """Raise the time-out at once when ``key`` already hung."""
+        known = self.get(key)
+        if known is not None:
+            raise StudentTimedOut(text.format(call=call, seconds=f"{known.seconds:g}", test=known.test))
+
+    def record(self, key: str, test: str, seconds: float) -> None:
+        self.setdefault(key, Hang(test, seconds))
+
+
 def _secs(value: float | None) -> str:
     return "?" if value is None else f"{value:g}"
 
@@ -106,3 +130,24 @@ def exit_status(code: int | None) -> str:
         except ValueError:
             return f"signal {-code}"
     return f"exit status {code}"
+
+
+def read_answer(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def read_capped(path: Path, cap: int = OUTPUT_CAP) -> str:
+    try:
+        size = path.stat().st_size
+        with open(path, "rb") as src:
+            data = src.read(cap)
+    except OSError:
+        return ""
+    text = data.decode("utf-8", errors="replace")
+    if size > cap:
+        text += msg.OUTPUT_CUT.format(kept=cap, total=size).render("en")
+    return text

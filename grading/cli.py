@@ -78,6 +78,31 @@ COMMANDS = {"verify": "verify", "batch": "batch", "merge": "batch",
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """The grader; an unexpected error is one ERROR line and exit status 2,
+    never a traceback that could be mistaken for a grade (exit 1)."""
+    try:
+        return _main(argv)
+    except Exception as exc:  # noqa: BLE001 - the grader itself failed: say so, once
+        details = _save_traceback()
+        _error(UNEXPECTED.format(error=f"{type(exc).__name__}: {exc}", details=details), None,
+               default_lang())
+        return EXIT_USAGE
+
+
+def _save_traceback() -> str:
+    """The traceback, in a file for whoever reports the bug (the screen gets one line)."""
+    import tempfile
+    import traceback
+    try:
+        fd, path = tempfile.mkstemp(prefix="grader-error-", suffix=".txt")
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(traceback.format_exc())
+        return path
+    except OSError:
+        return "?"
+
+
+def _main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] in COMMANDS:
         import importlib
@@ -193,6 +218,10 @@ def _error(text: Text, tip: Text | None, lang: Lang) -> None:
         print(f"TIP {tip.render(lang)}", file=sys.stderr)
 
 
+UNEXPECTED = Text(
+    en="The grader itself failed ({error}); no score was given. Details: {details}",
+    zh="评分程序本身出错（{error}），没有给出分数。详情见：{details}",
+)
 CANNOT_WRITE = Text(en="Cannot write the report {path}: {why}.", zh="无法写入报告 {path}：{why}。")
 INTERRUPTED = Text(en="Interrupted: grading stopped, no report written.", zh="已中断：评分停止，未写出报告。")
 BROKEN_TOPICS = Text(

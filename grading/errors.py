@@ -55,3 +55,9 @@ class StudentTimedOut(StudentProblem):
 
     outcome = Status.TIMEOUT
 
+
+class NotObservable(StudentProblem):
+    """This host cannot observe what the test needs (``host.Host.observes``):
+    skipped, with the reason; graded on another tier."""
+
+    outcome = Status.SKIPPED

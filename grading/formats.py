@@ -29,7 +29,14 @@ def _say(text: Text | None, lang: Lang) -> str:
 
 
 def _test_name(topic: TopicResult, test: TestResult, lang: Lang) -> str:
-    return f"{topic.name} · {render.pick_title(test.title, lang)} [{test.name}]"
+    name = f"{topic.name} · {render.pick_title(test.title, lang)} [{test.name}]"
+    # A skipped test is worth nothing here; its name says so wherever it is shown.
+    return name if test.graded else f"{name} ({_say(SKIPPED_TAG, lang)})"
+
+
+def _max(test: TestResult) -> float | int:
+    """What the test is worth in this grade: a skipped test's points are graded elsewhere."""
+    return _num(test.max_points) if test.graded else 0
 
 
 def _test_output(test: TestResult, lang: Lang) -> str:
@@ -60,8 +67,8 @@ def render_gradescope(report: Report, lang: Lang) -> str:
             tests.append({
                 "name": _test_name(topic, test, lang),
                 "score": _num(test.points),
-                "max_score": _num(test.max_points),
-                "status": "passed" if test.outcome is Status.PASSED else "failed",
+                "max_score": _max(test),
+                "status": "passed" if test.outcome is Status.PASSED or not test.graded else "failed",
                 "output": _test_output(test, lang),
                 "visibility": "visible",
             })
@@ -88,7 +95,7 @@ def render_prairielearn(report: Report, lang: Lang) -> str:
             tests.append({
                 "name": _test_name(topic, test, lang),
                 "points": _num(test.points),
-                "max_points": _num(test.max_points),
+                "max_points": _max(test),
                 "message": _say(OUTCOME_WORDS.get(test.outcome.value, _NO_MESSAGE), lang),
                 "output": _say(test.message, lang),
             })
@@ -159,9 +166,10 @@ def render_markdown(report: Report, lang: Lang) -> str:
             lines.append("")
         for test in bad:
             message = _md(_say(test.message, lang)).replace("\n", "<br>")
+            cost = "" if not test.graded else f", -{render._num(test.max_points)}"
             lines.append(f"- {render.MARKS.get(test.outcome, ('?', ''))[0]} "
                          f"{_md(render.pick_title(test.title, lang))} (`{test.name}`, "
-                         f"{test.outcome.value}, -{render._num(test.max_points)}): {message}")
+                         f"{test.outcome.value}{cost}): {message}")
         lines += ["", "</details>"]
     return "\n".join(lines) + "\n"
 
@@ -177,8 +185,11 @@ def append_step_summary(report: Report, lang: Lang, environ: dict[str, str] | No
 
 
 def _summary_line(report: Report, lang: Lang) -> str:
-    return _say(SUMMARY.format(score=render._num(scoring.total_score(report)),
-                               max=render._num(scoring.total_max(report))), lang)
+    score, best = render._num(scoring.total_score(report)), render._num(scoring.total_max(report))
+    reserved = scoring.total_reserved(report)
+    if reserved:
+        return _say(render.RESERVED.format(score=score, max=best, points=render._num(reserved)), lang)
+    return _say(SUMMARY.format(score=score, max=best), lang)
 
 
 def _shown(workspace: str) -> str:
@@ -191,7 +202,10 @@ def _md(text: str) -> str:
     return text.replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
 
 
-_CLASSROOM_STATUS = {"passed": "pass", "failed": "fail", "error": "error", "timeout": "error"}
+#: The reporter knows pass, fail and error; a skipped test is "pass" worth 0 here, and its
+#: name and message say it was skipped (the reporter prints names, not messages, of passes).
+_CLASSROOM_STATUS = {"passed": "pass", "failed": "fail", "error": "error", "timeout": "error",
+                     "skipped": "pass"}
 
 #: ``--format NAME`` -> renderer. ``json`` and ``junit`` are the contract's own.
 FORMATS: dict[str, render.Renderer] = {
@@ -204,6 +218,7 @@ FORMATS: dict[str, render.Renderer] = {
 }
 
 SUMMARY = Text(en="Score: {score}/{max}", zh="得分：{score}/{max}")
+SKIPPED_TAG = Text(en="skipped: graded on another system", zh="跳过：在其他系统上评分")
 OUTCOME_WORDS = {
     "passed": Text(en="Passed.", zh="通过。"),
     "failed": Text(en="Failed: your code ran and did the wrong thing, or is not written yet.",

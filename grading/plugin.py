@@ -23,6 +23,7 @@ import multiprocessing
 import os
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +31,9 @@ import pytest
 
 from . import messages as msg
 from .call import Call
-from .errors import StudentCrashed, StudentProblem, StudentTimedOut
+from .channel import connect
+from .errors import NotObservable, StudentCrashed, StudentProblem, StudentTimedOut
+from .host import FORK, HOST, WHY
 from .i18n import Text, plain
 from .processes import become_subreaper, is_resource_tracker
 from .results import Status
@@ -39,13 +42,16 @@ from .sandbox import HangLog, Sandbox
 HELP_WORKSPACE = "folder holding the modules to grade (default: exercises/ beside tests/)"
 HELP_REPORT = "append one JSON line per test outcome to this file"
 HELP_REPORT_FD = "write the JSON lines to this inherited file descriptor (a pipe) instead"
+HELP_REPORT_CONNECT = ("send the JSON lines to the runner listening at HOST:PORT instead; "
+                       "its key is the first line of standard input")
 IMPORT_LIMIT = 8.0
 
-#: Start methods the tests run under: both where the platform has both.
-START_METHODS = [m for m in ("fork", "spawn") if m in multiprocessing.get_all_start_methods()]
+#: Start methods the tests run under: both, everywhere; an item this host
+#: cannot run is skipped with its reason (see ``start_method``), never dropped.
+START_METHODS = list(HOST.start_methods)
 
 workspace_key = pytest.StashKey[Path]()
-report_key = pytest.StashKey["Path | int | None"]()
+report_key = pytest.StashKey["Path | int | Connection | None"]()
 imports_key = pytest.StashKey[dict[str, "StudentProblem | None"]]()
 hangs_key = pytest.StashKey[HangLog]()
 verdict_key = pytest.StashKey["Verdict"]()
@@ -64,6 +70,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--workspace", default=None, help=HELP_WORKSPACE)
     group.addoption("--grading-report", default=None, help=HELP_REPORT)
     group.addoption("--grading-report-fd", type=int, default=None, help=HELP_REPORT_FD)
+    group.addoption("--grading-report-connect", default=None, help=HELP_REPORT_CONNECT)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -75,7 +82,13 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[workspace_key] = Path(workspace).resolve()
     report = config.getoption("--grading-report")
     fd = config.getoption("--grading-report-fd")
-    config.stash[report_key] = fd if fd is not None else Path(report) if report else None
+    address = config.getoption("--grading-report-connect")
+    target: Path | int | Connection | None = Path(report) if report else None
+    if fd is not None:
+        target = fd
+    elif address:
+        target = connect(address)
+    config.stash[report_key] = target
     config.stash[imports_key] = {}
     config.stash[hangs_key] = HangLog()
     become_subreaper()
@@ -114,6 +127,8 @@ def _emit(config: pytest.Config, record: dict[str, Any]) -> None:
         view = memoryview(data)
         while view:
             view = view[os.write(target, view):]
+    elif isinstance(target, Connection):
+        target.send_bytes(data)
     else:
         with open(target, "ab") as out:
             out.write(data)
@@ -125,7 +140,10 @@ def _emit(config: pytest.Config, record: dict[str, Any]) -> None:
 @pytest.fixture(params=START_METHODS)
 def start_method(request: pytest.FixtureRequest) -> str:
     """The multiprocessing start method the student's code runs under."""
-    return str(request.param)
+    method = str(request.param)
+    if method not in multiprocessing.get_all_start_methods():
+        raise NotObservable(WHY[FORK])
+    return method
 
 
 @pytest.fixture
@@ -213,7 +231,8 @@ def pytest_runtest_makereport(item: pytest.Item,
     if verdict.outcome is Status.PASSED and not report.passed and call.excinfo is not None:
         item.stash[verdict_key] = judge(call.excinfo.value, item)
     elif verdict.outcome is Status.PASSED and report.skipped:
-        item.stash[verdict_key] = Verdict(Status.ERROR, plain(str(report.longrepr)))
+        # pytest.skip() in a hidden test: this host cannot observe it (say why).
+        item.stash[verdict_key] = Verdict(Status.SKIPPED, _skip_reason(report))
     if report.when == "teardown":
         final = item.stash[verdict_key]
         _emit(item.config, {
@@ -222,6 +241,12 @@ def pytest_runtest_makereport(item: pytest.Item,
                                                            "zh": final.message.zh},
         })
     return report
+
+
+def _skip_reason(report: pytest.TestReport) -> Text:
+    longrepr = report.longrepr
+    reason = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
+    return plain(reason.removeprefix("Skipped: "))
 
 
 def judge(exc: BaseException, item: pytest.Item) -> Verdict:

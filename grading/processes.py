@@ -18,14 +18,15 @@ from __future__ import annotations
 import ctypes
 import os
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, NoReturn, Protocol
 
 import psutil
+
+from .host import ADOPTION, HOST, REAPED_CHILDREN
 
 #: Seconds a killed process gets between SIGTERM and SIGKILL.
 KILL_GRACE = 0.3
@@ -79,7 +80,7 @@ class Reaper:
 
     def become_subreaper(self) -> bool:
         """False where the OS has no such thing."""
-        if not sys.platform.startswith("linux"):
+        if not HOST.observes(ADOPTION):
             return False
         try:
             libc = ctypes.CDLL(None, use_errno=True)
@@ -244,12 +245,34 @@ def open_process(pid: int) -> tuple[psutil.Process | None, float | None]:
         return None, None
 
 
+class Gone(psutil.Process):
+    """A process that ended before it could be looked at: no children, not running."""
+
+    def __init__(self, pid: int) -> None:  # no look-up in the process table: it is gone
+        self._gone_pid = pid
+
+    @property
+    def pid(self) -> int:
+        return self._gone_pid
+
+    def children(self, recursive: bool = False) -> list[psutil.Process]:
+        return []
+
+    def is_running(self) -> bool:
+        return False
+
+    def status(self) -> NoReturn:
+        raise psutil.NoSuchProcess(self._gone_pid)
+
+
 def reaped_any_child(pid: int) -> bool | None:
     """Whether the process ``pid`` has reaped at least one child so far, read
     from outside: the kernel's count of the page faults of reaped children
     (``cminflt``, field 12 of ``/proc/<pid>/stat``), zero until a first child
     is reaped. ``None`` where the platform cannot tell, or once ``pid`` is gone.
     """
+    if not HOST.observes(REAPED_CHILDREN):
+        return None
     try:
         with open(f"/proc/{pid}/stat", "rb") as stat:
             fields = stat.read().rsplit(b")", 1)[1].split()

@@ -27,7 +27,8 @@ Renderer = Callable[[Report, Lang], str]
 
 #: How each outcome looks in the terminal.
 MARKS = {Status.PASSED: ("✓", "green"), Status.FAILED: ("✗", "red"),
-         Status.ERROR: ("!", "magenta"), Status.TIMEOUT: ("⏱", "yellow")}
+         Status.ERROR: ("!", "magenta"), Status.TIMEOUT: ("⏱", "yellow"),
+         Status.SKIPPED: ("-", "dim")}
 WIDTH = 100
 
 
@@ -67,6 +68,13 @@ def render_text(report: Report, lang: Lang, colour: bool = False) -> str:
     console.print()
     console.print(RichText(_say(TOTAL.format(score=_num(total), max=_num(best),
                                              seconds=f"{report.duration:.1f}"), lang), style="bold"))
+    reserved = scoring.total_reserved(report)
+    if reserved:
+        console.print(RichText(_say(RESERVED.format(points=_num(reserved), score=_num(total),
+                                                    max=_num(best)), lang)))
+    if report.tier:
+        console.print(RichText(_say(TIER.format(tier=report.tier, enforced=", ".join(report.enforced)),
+                                    lang), style="dim"))
     return out.getvalue()
 
 
@@ -86,10 +94,13 @@ def _print_topic_problems(console: Console, topic: TopicResult, lang: Lang) -> N
     for message, tests in groups.items():
         for title, names, outcome, lost in _collapse(tests):
             mark, style = MARKS[outcome]
+            cost = "" if outcome is Status.SKIPPED else f", -{_num(lost)}"
             console.print(RichText(f" {mark} ", style=style) + RichText(
-                f"{pick_title(title, lang)}  [{names}, {outcome.value}, -{_num(lost)}]"))
+                f"{pick_title(title, lang)}  [{names}, {outcome.value}{cost}]"))
         if message:
             console.print(RichText(_indent(message, 5)), soft_wrap=True)
+    if all(t.outcome is Status.SKIPPED for t in bad) and topic.problem is None:
+        return  # nothing to fix here: no hints
     for hint in topic.hints:
         console.print(RichText(_indent(_say(HINT.format(hint=hint), lang), 3), style="cyan"))
 
@@ -128,6 +139,7 @@ def render_json(report: Report, lang: Lang) -> str:
             "title": _title(topic.title, lang),
             "score": scoring.topic_score(topic),
             "max_score": scoring.topic_max(topic),
+            "reserved": scoring.topic_reserved(topic),
             "problem": _say(topic.problem, lang) if topic.problem is not None else None,
             "tests": [{
                 "name": t.name,
@@ -142,6 +154,9 @@ def render_json(report: Report, lang: Lang) -> str:
         "version": SCHEMA_VERSION,
         "score": scoring.total_score(report),
         "max_score": scoring.total_max(report),
+        "reserved": scoring.total_reserved(report),
+        "tier": report.tier,
+        "enforced": list(report.enforced),
         "workspace": report.workspace,
         "topics": topics,
     }
@@ -221,4 +236,10 @@ COL_TOPIC = Text(en="topic", zh="题目")
 COL_SCORE = Text(en="score", zh="得分")
 COL_TESTS = Text(en="tests", zh="测试")
 HINT = Text(en="Hint: {hint}", zh="提示：{hint}")
+RESERVED = Text(
+    en="Graded here {score}/{max}; {points} more points are graded on another system "
+       "(see the skipped tests).",
+    zh="本机评分 {score}/{max}；另有 {points} 分在其他系统上评分（见被跳过的测试）。",
+)
+TIER = Text(en="Graded on the {tier} tier ({enforced}).", zh="评分环境：{tier}（{enforced}）。")
 TOTAL = Text(en="Total: {score}/{max} ({seconds} s)", zh="总分：{score}/{max}（用时 {seconds} 秒）")

@@ -13,12 +13,13 @@ SCHEMA_VERSION = 1
 
 
 class Status(StrEnum):
-    """The contract's four outcomes."""
+    """The contract's outcomes."""
 
     PASSED = "passed"
     FAILED = "failed"    # the code ran and did the wrong thing
     ERROR = "error"      # the code could not run: import error, crash
     TIMEOUT = "timeout"  # the code took too long and was stopped
+    SKIPPED = "skipped"  # this host cannot observe it faithfully: graded elsewhere, counted nowhere here
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,11 @@ class TestResult:
     @property
     def points(self) -> float:
         return self.max_points if self.outcome is Status.PASSED else 0.0
+
+    @property
+    def graded(self) -> bool:
+        """Counted in this grade's maximum: everything but a skipped test."""
+        return self.outcome is not Status.SKIPPED
 
 
 @dataclass(frozen=True)
@@ -57,6 +63,9 @@ class Report:
     workspace: str
     topics: tuple[TopicResult, ...] = field(default_factory=tuple)
     duration: float = 0.0
+    #: Which tier graded (``host.Host.tier``) and what it enforced.
+    tier: str = ""
+    enforced: tuple[str, ...] = ()
 
 
 class TestJSON(TypedDict):
@@ -73,6 +82,8 @@ class TopicJSON(TypedDict):
     title: str
     score: float
     max_score: float
+    #: Points of skipped tests: graded on another tier, not part of max_score here.
+    reserved: float
     #: What went wrong with the topic as a whole (its test process died, …), or null.
     problem: str | None
     tests: list[TestJSON]
@@ -82,5 +93,10 @@ class ReportJSON(TypedDict):
     version: int
     score: float
     max_score: float
+    #: Points of skipped tests, graded on another tier.
+    reserved: float
+    #: The isolation tier that graded, and what it enforced.
+    tier: str
+    enforced: list[str]
     workspace: str
     topics: list[TopicJSON]

@@ -25,6 +25,8 @@ from typing import Any
 from . import messages as msg
 from . import processes
 from .catalog import Topic
+from .channel import Channel, open_channel
+from .host import HOST
 from .i18n import Text, plain
 from .processes import Killable, kill_all, kill_tree, release_root, start_root
 from .results import Report, Status, TestResult, TopicResult
@@ -34,6 +36,16 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 #: Called with each topic's result as soon as it is known (live progress).
 Progress = Callable[[TopicResult], None]
+
+
+def scratch_base() -> str | None:
+    """Where the grade's scratch goes: the system's temporary folder, unless its
+    path is long (macOS: /var/folders/…/T/), then /tmp, so that socket paths
+    inside it stay short."""
+    base = tempfile.gettempdir()
+    if len(base) > 40 and os.name == "posix" and os.path.isdir("/tmp"):
+        return "/tmp"
+    return None
 
 
 def default_jobs() -> int:
@@ -55,7 +67,7 @@ def run(topics: list[Topic], workspace: Path, jobs: int | None = None,
     started = time.monotonic()
     order = sorted(topics, key=lambda t: -t.time_limit)
     admission = Admission(jobs or default_jobs(), elastic=jobs is None)
-    with tempfile.TemporaryDirectory(prefix="kata-grade-") as scratch:
+    with tempfile.TemporaryDirectory(prefix="kg-", dir=scratch_base()) as scratch:
         pool = ThreadPoolExecutor(max_workers=max(1, min(len(order), admission.ceiling)))
         launcher = TopicLauncher()
 
@@ -77,7 +89,8 @@ def run(topics: list[Topic], workspace: Path, jobs: int | None = None,
         finally:
             pool.shutdown(wait=True)
             launcher.close()
-    return Report(workspace=str(workspace), topics=results, duration=time.monotonic() - started)
+    return Report(workspace=str(workspace), topics=results, duration=time.monotonic() - started,
+                  tier=HOST.tier, enforced=HOST.enforced)
 
 
 class Admission:
@@ -148,7 +161,7 @@ INI = Path(__file__).with_name("pytest.ini")
 TOPIC_FLAGS = ("-I", "-S", "-B")
 
 
-def pytest_args(topic: Topic, workspace: Path, folder: Path, report_fd: int,
+def pytest_args(topic: Topic, workspace: Path, folder: Path, report: list[str],
                 keyword: str | None) -> list[str]:
     """The arguments of one topic's pytest run (its own ini, never the project's)."""
     args = [
@@ -156,9 +169,9 @@ def pytest_args(topic: Topic, workspace: Path, folder: Path, report_fd: int,
         # Only the plugins grading needs: auto-loading every installed pytest
         # plugin costs more start-up time than a topic's tests.
         "-p", "pytest_timeout", "-p", "grading.plugin",
-        "--workspace", str(workspace), "--grading-report-fd", str(report_fd),
-        "--basetemp", str(folder / "basetemp"),
-        "--timeout", f"{topic.test_timeout:g}", "--timeout-method", "signal",
+        "--workspace", str(workspace), *report,
+        "--basetemp", str(folder / "b"),
+        "--timeout", f"{topic.test_timeout:g}", "--timeout-method", HOST.timeout_method,
     ]
     if keyword:
         args += ["-k", keyword]
@@ -173,43 +186,60 @@ class TopicLauncher:
         self._warm = WarmLauncher([sys.executable, *TOPIC_FLAGS, str(TOPICS_SCRIPT), "--serve"],
                                   environment=_environment()) if warm_possible() else None
 
-    def start(self, args: list[str], tmp: Path, log: int, report: int) -> Killable:
-        if self._warm is not None:
+    def start(self, args: list[str], tmp: Path, log: int, channel: Channel) -> Killable:
+        inherited = channel.inherited()
+        if self._warm is not None and inherited is not None:
+            # The report pipe becomes the child's descriptor 3.
+            args = _replace_fd(args, inherited, 3)
             with open(os.devnull, "rb") as null:
                 return self._warm.fork({"args": args, "cwd": str(PROJECT_ROOT),
                                         "environment": {"TMPDIR": str(tmp)}},
-                                       [null.fileno(), log, log, report])
-        # The report pipe is descriptor 3 in the warm child; here it keeps its number.
-        args = [a if a != "3" or i == 0 or args[i - 1] != "--grading-report-fd" else str(report)
-                for i, a in enumerate(args)]
-        return start_root([sys.executable, *TOPIC_FLAGS, str(TOPICS_SCRIPT), "--run", *args],
-                          cwd=PROJECT_ROOT, stdout=log, stderr=log, stdin=subprocess.DEVNULL,
-                          env={**_environment(), "TMPDIR": str(tmp)}, start_new_session=True,
-                          pass_fds=(report,))
+                                       [null.fileno(), log, log, inherited])
+        key = channel.stdin()
+        inherit: dict[str, Any] = {"pass_fds": (inherited,)} if inherited is not None else {}
+        proc = start_root([sys.executable, *TOPIC_FLAGS, str(TOPICS_SCRIPT), "--run", *args],
+                          cwd=PROJECT_ROOT, stdout=log, stderr=log,
+                          stdin=subprocess.PIPE if key is not None else subprocess.DEVNULL,
+                          env={**_environment(), "TMPDIR": str(tmp)}, **HOST.new_group,
+                          **inherit)
+        if key is not None and proc.stdin is not None:
+            try:
+                proc.stdin.write(key)
+                proc.stdin.close()
+            except OSError:
+                pass  # it died at once: its log says why
+        return proc
 
     def close(self) -> None:
         if self._warm is not None:
             self._warm.close()
 
 
+def _replace_fd(args: list[str], old: int, new: int) -> list[str]:
+    out = list(args)
+    for i, arg in enumerate(out[:-1]):
+        if arg == "--grading-report-fd" and out[i + 1] == str(old):
+            out[i + 1] = str(new)
+    return out
+
+
 def run_topic(topic: Topic, workspace: Path, scratch: Path, launcher: TopicLauncher,
               progress: Progress | None = None, keyword: str | None = None) -> TopicResult:
-    folder = scratch / topic.name
-    (folder / "tmp").mkdir(parents=True)
+    # Short names all the way down: a socket path (multiprocessing.Manager
+    # puts one in TMPDIR) may not exceed 104 bytes on macOS, 108 on Linux.
+    folder = Path(tempfile.mkdtemp(prefix=f"{topic.name[:4]}-", dir=scratch))
+    (folder / "t").mkdir()
     log_path = folder / "pytest.log"
-    # The test process reports through a pipe it inherits, not a file named
-    # on its command line, which any process could read and write to.
-    read_end, write_end = os.pipe()
-    args = pytest_args(topic, workspace, folder, 3, keyword)
+    # The test process reports through a channel no other process can name:
+    # an inherited pipe, or a loopback socket whose key goes through stdin.
+    channel = open_channel(HOST.inherits_fds)
+    args = pytest_args(topic, workspace, folder, channel.args(), keyword)
     started = time.monotonic()
     with open(log_path, "wb") as log:
         try:
-            proc = launcher.start(args, folder / "tmp", log.fileno(), write_end)
+            proc = launcher.start(args, folder / "t", log.fileno(), channel)
         finally:
-            os.close(write_end)
-        chunks: list[bytes] = []
-        reader = threading.Thread(target=_drain, args=(read_end, chunks), daemon=True)
-        reader.start()
+            channel.started()
         with _LOCK:
             _RUNNING[proc.pid] = proc
         timed_out = False
@@ -222,9 +252,9 @@ def run_topic(topic: Topic, workspace: Path, scratch: Path, launcher: TopicLaunc
             with _LOCK:
                 _RUNNING.pop(proc.pid, None)
             release_root(proc.pid)
-        reader.join(timeout=5)
+        report = channel.collect()
     _sweep_orphans()
-    result = collect(topic, b"".join(chunks), proc.poll(), timed_out,
+    result = collect(topic, report, proc.poll(), timed_out,
                      log_tail=_tail(log_path), duration=time.monotonic() - started)
     if progress is not None:
         progress(result)
@@ -237,14 +267,6 @@ def _environment() -> dict[str, str]:
     env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
     env["GRADING_SYS_PATH"] = os.pathsep.join(p for p in sys.path if p)
     return env
-
-
-def _drain(fd: int, chunks: list[bytes]) -> None:
-    try:
-        while data := os.read(fd, 1 << 16):
-            chunks.append(data)
-    finally:
-        os.close(fd)
 
 
 def _stop_everything() -> None:

@@ -17,22 +17,19 @@ same key raises that time-out at once, naming the test where it first hung.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
 import tempfile
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 from . import messages as msg
 from . import processes
 from ._wire import Connect, Opaque, ProcessSnapshot, decode, encode
-from .call import Call, StudentException
-from .errors import StudentTimedOut
+from .call import Call, HangLog, StudentException, read_answer, read_capped
 from .i18n import Text
 from .processes import ProcInfo, become_subreaper, is_resource_tracker
 from .zygote import Launch, Launcher
@@ -41,23 +38,11 @@ from .zygote import launcher as default_launcher
 __all__ = ["Call", "Connect", "HangLog", "Opaque", "ProcInfo", "ProcessSnapshot", "Running", "Sandbox",
            "StudentException", "become_subreaper", "is_resource_tracker"]
 
-#: Bytes of stdout/stderr kept per call; the rest is cut with a marker.
-OUTPUT_CAP = 64 * 1024
 #: Seconds a call may run unless the test says otherwise: every function of
 #: this lesson ends well within a second; the rest is room for a loaded machine.
 DEFAULT_TIMEOUT = 6.0
 #: Seconds ``Running.returned`` sleeps between looks.
 POLL = 0.01
-
-
-@dataclass(frozen=True)
-class Hang:
-    test: str
-    seconds: float
-
-
-class HangLog(dict[str, Hang]):
-    """The functions (by key) that hung in this topic, and where."""
 
 
 class Sandbox:
@@ -73,7 +58,7 @@ class Sandbox:
         self.hangs = HangLog() if hangs is None else hangs
         self.test = test
         self.launcher = launcher or default_launcher()
-        self._root = Path(tempfile.mkdtemp(prefix="kata-sandbox-"))
+        self._root = Path(tempfile.mkdtemp(prefix="s-"))  # short: see runner.scratch_base
         self._count = 0
         self._live: dict[int, Running] = {}
         # Processes this process had before: not ours to kill.
@@ -130,13 +115,11 @@ class Sandbox:
     def refuse_if_hung(self, key: str, call: str, text: Text = msg.HUNG_BEFORE) -> None:
         """Fail at once, as a time-out, when ``key`` already hung in this topic
         (e.g. a server that never listened): ``text`` names the first time."""
-        known = self.hangs.get(key)
-        if known is not None:
-            raise StudentTimedOut(text.format(call=call, seconds=f"{known.seconds:g}", test=known.test))
+        self.hangs.refuse(key, call, text)
 
     def record_hang(self, key: str, seconds: float) -> None:
         """Remember that ``key`` hung here for ``seconds``: later tests need not wait again."""
-        self.hangs.setdefault(key, Hang(self.test, seconds))
+        self.hangs.record(key, self.test, seconds)
 
     def descendants(self) -> list[processes.Process]:
         """Live processes started under this sandbox (orphans adopted by us included)."""
@@ -170,8 +153,8 @@ class Sandbox:
                 driver: str | Path | None, report: Sequence[str], get: bool,
                 label: str | None = None) -> Running:
         self._count += 1
-        folder = self._root / f"call{self._count}"
-        cwd = folder / "cwd"
+        folder = self._root / f"c{self._count}"
+        cwd = folder / "w"
         cwd.mkdir(parents=True)
         request = {
             "workspace": str(self.workspace),
@@ -218,7 +201,7 @@ class Running:
         self.pid = self._proc.pid
         found, self._born = processes.open_process(self.pid)
         #: The call's interpreter in the process table (psutil), for tests that look at it.
-        self.process = found if found is not None else _Gone(self.pid)
+        self.process = found if found is not None else processes.Gone(self.pid)
         try:
             if stdin is not None:
                 data = stdin.encode("utf-8") if isinstance(stdin, str) else stdin
@@ -308,7 +291,7 @@ class Running:
             processes.kill_all(others, root=self._proc, keep=live)
         wall = time.monotonic() - self.started
         self._sandbox.forget(self)
-        answer = _read_answer(self._answer_path)
+        answer = read_answer(self._answer_path)
         error = None
         if "error" in answer:
             raw = answer["error"]
@@ -321,8 +304,8 @@ class Running:
             error=error,
             timed_out=self._timed_out or not exited,
             exit_code=self._proc.poll(),
-            stdout=_read_capped(self._folder / "stdout"),
-            stderr=_read_capped(self._folder / "stderr"),
+            stdout=read_capped(self._folder / "stdout"),
+            stderr=read_capped(self._folder / "stderr"),
             elapsed=answer.get("elapsed"),
             wall=wall,
             pid=self.pid,
@@ -335,44 +318,3 @@ class Running:
         if self._timed_out and not self._result.returned and self.hang_key is not None:
             self._sandbox.record_hang(self.hang_key, self._limit or round(wall, 1))
         return self._result
-
-
-class _Gone(processes.Process):
-    """A call that ended before it could be looked at: no children, not running."""
-
-    def __init__(self, pid: int) -> None:  # noqa: D107 - no psutil look-up: it is gone
-        self._pid_gone = pid
-
-    @property
-    def pid(self) -> int:
-        return self._pid_gone
-
-    def children(self, recursive: bool = False) -> list[processes.Process]:
-        return []
-
-    def is_running(self) -> bool:
-        return False
-
-    def status(self) -> NoReturn:
-        raise processes.NoSuchProcess(self._pid_gone)
-
-
-def _read_answer(path: Path) -> dict[str, Any]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-def _read_capped(path: Path, cap: int = OUTPUT_CAP) -> str:
-    try:
-        size = path.stat().st_size
-        with open(path, "rb") as src:
-            data = src.read(cap)
-    except OSError:
-        return ""
-    text = data.decode("utf-8", errors="replace")
-    if size > cap:
-        text += msg.OUTPUT_CUT.format(kept=cap, total=size).render("en")
-    return text

@@ -25,15 +25,17 @@ import time
 from collections.abc import Callable
 from typing import Any, NoReturn
 
-from .errors import StudentTimedOut, Wrong
+from .errors import NotObservable, StudentTimedOut, Wrong
+from .host import ADOPTION, FORK, HOST, REAPED_CHILDREN, SIGNALS, WHY, ZOMBIES
 from .i18n import Text
 from .messages import HUNG_BEFORE, NEVER_LISTENED
 from .sandbox import Call, Connect, Opaque, ProcessSnapshot, ProcInfo, Running, Sandbox, StudentException
 
 __all__ = [
-    "HUNG_BEFORE", "NEVER_LISTENED", "Call", "Connect", "Opaque", "ProcInfo", "ProcessSnapshot",
+    "ADOPTION", "FORK", "HOST", "HUNG_BEFORE", "NEVER_LISTENED", "REAPED_CHILDREN", "SIGNALS", "ZOMBIES",
+    "Call", "Connect", "Opaque", "ProcInfo", "ProcessSnapshot",
     "Running", "Sandbox", "StudentException", "Text", "check", "expect_equal", "fail", "free_port",
-    "timed_out", "wait_for",
+    "needs", "timed_out", "wait_for",
 ]
 
 
@@ -49,6 +51,14 @@ def timed_out(text: Text, /, **values: Any) -> NoReturn:
     """End the test as a time-out (not a failure): the student's code was
     waited for and did not get there, e.g. a server that never listened."""
     raise StudentTimedOut(text.format(**values) if values else text)
+
+
+def needs(capability: str) -> None:
+    """Skip the test, with the reason, where this host cannot observe
+    ``capability`` (one of ``grading.host``'s: ``ZOMBIES``, ``ADOPTION``, …):
+    it is graded on another tier, never passed unseen."""
+    if not HOST.observes(capability):
+        raise NotObservable(WHY[capability])
 
 
 def check(condition: object, text: Text | None = None, /, **values: Any) -> None:

@@ -30,7 +30,6 @@ import queue
 import signal
 import socket
 import subprocess
-import sys
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -38,6 +37,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from . import processes
+from .host import HOST
 from .processes import Killable
 
 CHILD_SCRIPT = Path(__file__).with_name("_child.py")
@@ -84,9 +84,9 @@ class ColdLauncher:
         request_path = spec.folder / "request.json"
         request_path.write_text(json.dumps(dict(spec.request)), encoding="utf-8")
         return processes.start_root(
-            [sys.executable, *CHILD_FLAGS, str(CHILD_SCRIPT), str(request_path)],
+            [HOST.call_executable, *CHILD_FLAGS, str(CHILD_SCRIPT), str(request_path)],
             cwd=spec.cwd, stdin=spec.stdin, stdout=spec.stdout, stderr=spec.stderr,
-            start_new_session=True, env=child_environment())
+            env=child_environment(), **HOST.new_group)
 
 
 class WarmHandle:
@@ -128,7 +128,7 @@ class WarmLauncher:
 
     def __init__(self, command: Sequence[str] | None = None,
                  environment: Mapping[str, str] | None = None) -> None:
-        self._command = list(command or [sys.executable, *CHILD_FLAGS, str(CHILD_SCRIPT), "--zygote"])
+        self._command = list(command or [HOST.call_executable, *CHILD_FLAGS, str(CHILD_SCRIPT), "--zygote"])
         self._environment = dict(environment) if environment is not None else None
         self._lock = threading.Lock()
         self.changed = threading.Condition()
@@ -252,7 +252,7 @@ _LAUNCHER_LOCK = threading.Lock()
 def warm_possible() -> bool:
     """Whether this platform can fork a warm helper (and it was not turned off)."""
     wanted = os.environ.get(LAUNCHER_ENV, "warm").strip().lower()
-    return wanted != "cold" and hasattr(os, "fork") and hasattr(socket, "send_fds")
+    return wanted != "cold" and HOST.warm_calls
 
 
 def launcher() -> Launcher:

@@ -85,3 +85,17 @@ def test_sigterm_stops_the_grade_and_everything_it_started(tmp_path) -> None:  #
     alive = [int(p.name) for p in pid_dir.iterdir()
              if psutil.pid_exists(int(p.name)) and psutil.Process(int(p.name)).status() != "zombie"]
     assert alive == []
+
+
+def test_an_unexpected_error_is_one_error_line_and_exit_2(monkeypatch: pytest.MonkeyPatch,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    from grading import cli, runner
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("a bug in the grader")
+
+    monkeypatch.setattr(runner, "run", broken)
+    monkeypatch.setenv("GRADER_LANG", "en")
+    assert cli.main(["concepts", "--lang", "en", "--quiet"]) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("ERROR The grader itself failed (RuntimeError: a bug")

@@ -28,13 +28,16 @@ EXTENSIONS = {"gradescope": "json", "prairielearn": "json", "classroom": "json",
 
 
 def sample() -> Report:
-    """Two topics: one with each outcome (a half point among them), one whose tests could not load."""
+    """Two topics: one with each outcome (a half point among them, a skipped test worth
+    nothing here), one whose tests could not load."""
     tests = (
         TestResult("test_a[fork]", "甲 / a", Status.PASSED, 1.0),
         TestResult("test_a[spawn]", "甲 / a", Status.FAILED, 1.0, WRONG),
         TestResult("test_b", "乙 / b", Status.TIMEOUT, 0.5, Text(en="too slow", zh="太慢")),
         TestResult("test_c", "丙 / c", Status.ERROR, 1.5, Text(en="crashed | <here>", zh="崩溃")),
         TestResult("test_d", "丁 / d", Status.PASSED, 2.5),
+        TestResult("test_e", "戊 / e", Status.SKIPPED, 1.0,
+                   Text(en="this host cannot observe it", zh="本机无法观察")),
     )
     demo = TopicResult("demo", Text(en="Demo", zh="演示"), tests, hints=(Text(en="try", zh="试试"),),
                        duration=1.25, declared_points=6.5)
@@ -94,6 +97,15 @@ def test_classroom_reporter_adds_up_real_points() -> None:
     for test in data["tests"]:
         assert set(test) == fields and test["status"] in {"pass", "fail", "error"}
         assert test["test_code"] == ""  # hidden tests never shown
+
+
+def test_a_skipped_test_is_worth_nothing_here_and_says_so() -> None:
+    for name, points, best in (("gradescope", "score", "max_score"), ("prairielearn", "points", "max_points"),
+                               ("classroom", "score", None)):
+        skipped = [t for t in load(name)["tests"] if "[test_e]" in t["name"]]
+        assert len(skipped) == 1 and "(skipped: graded on another system)" in skipped[0]["name"], name
+        assert skipped[0][points] == 0 and (best is None or skipped[0][best] == 0), name
+    assert "Graded here 3.5/9.5; 1 more points" in load("gradescope")["output"]
 
 
 def test_markdown_escapes_table_breakers_and_lists_losses() -> None:
