@@ -128,7 +128,8 @@ def check_solutions(report: Report) -> list[Breach]:
         if not topic.tests:
             continue
         for test in topic.tests:
-            if test.outcome is not Status.PASSED:
+            # A skipped test is one this host cannot observe: no verdict either way here.
+            if test.outcome is not Status.PASSED and test.graded:
                 found.append(Breach(topic.name, "solution", SOLUTION_LOSES.format(
                     test=test.name, outcome=test.outcome.value, message=_first(test.message)),
                     where, command))
@@ -191,7 +192,9 @@ def _judge_mistake(variant: variants.Variant, topic: TopicResult | None, where: 
             found.append(Breach(variant.topic, "variants", NO_SUCH_TEST.format(
                 test=name, file=variant.path.name), where, command))
             continue
-        lost = [t for t in mine if t.outcome is not Status.PASSED]
+        if not any(t.graded for t in mine):
+            continue  # this host cannot observe that test: judged on another
+        lost = [t for t in mine if t.outcome is not Status.PASSED and t.graded]
         if not lost:
             found.append(Breach(variant.topic, "variants", MISTAKE_NOT_CAUGHT.format(
                 file=variant.path.name, test=name), where, command))
@@ -209,7 +212,7 @@ def _judge_correct(variant: variants.Variant, topic: TopicResult | None, where: 
         return [Breach(variant.topic, "variants", CORRECT_LOSES.format(
             file=variant.path.name, test="?"), where, command)]
     return [Breach(variant.topic, "variants", CORRECT_LOSES.format(file=variant.path.name, test=t.name),
-                   where, command) for t in topic.tests if t.outcome is not Status.PASSED]
+                   where, command) for t in topic.tests if t.outcome is not Status.PASSED and t.graded]
 
 
 # -- coverage --------------------------------------------------------------------
