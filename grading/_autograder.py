@@ -106,6 +106,7 @@ def grade(workspace: Path, out: Path) -> str | None:
                "--format", "gradescope", "--output", str(out),
                *os.environ.get("AUTOGRADER_TOPICS", "").split()]
     env = {k: v for k, v in os.environ.items() if k != "GITHUB_STEP_SUMMARY"}
+    env["GRADER_STATE"] = "off"  # no state file: the workspace is thrown away
     proc = subprocess.Popen(command, cwd=str(SOURCE), stdin=subprocess.DEVNULL, env=env,
                             start_new_session=True)
     try:

@@ -191,9 +191,11 @@ def limit_resources() -> None:
     """No core dumps, and no file (stdout included) past ``FILE_SIZE_LIMIT``:
     a submission that prints in an endless loop cannot fill the disk.
     Children inherit the limits."""
+    if sys.platform == "win32":  # no such limits there
+        return
     try:
         import resource
-    except ImportError:  # Windows
+    except ImportError:
         return
     for which, value in ((resource.RLIMIT_CORE, 0), (resource.RLIMIT_FSIZE, FILE_SIZE_LIMIT)):
         try:
@@ -206,6 +208,9 @@ def limit_resources() -> None:
 
 def execute(request: dict[str, Any]) -> None:
     """Run one call in this process, from the limits to the answer."""
+    if request.get("go"):
+        # Wait to be told: the parent first puts this process in its Job Object.
+        sys.stdin.buffer.read(1)
     limit_resources()
     answer = run(request)
     write_answer(request["answer"], answer)
@@ -232,6 +237,8 @@ def serve_zygote(fd: int) -> dict[str, Any]:
     The parent side gets ``{"pid": n}`` for each request and, when that
     child has ended and been reaped here, ``{"exit": n, "code": status}``.
     """
+    if sys.platform == "win32":
+        raise OSError("the warm path needs fork")
     control = socket.socket(fileno=fd)
     wake_r, wake_w = os.pipe()
     os.set_blocking(wake_r, False)
@@ -275,6 +282,8 @@ def serve_zygote(fd: int) -> dict[str, Any]:
 
 def _place(fds: list[int]) -> None:
     """Make ``fds`` this process's descriptors 0, 1, 2, 3, … and close the rest."""
+    if sys.platform == "win32":
+        raise OSError("the warm path needs fork")
     import fcntl  # POSIX: only the warm path forks
 
     high = [fcntl.fcntl(fd, fcntl.F_DUPFD, 256) for fd in fds]  # out of the way first
@@ -284,6 +293,8 @@ def _place(fds: list[int]) -> None:
 
 
 def _report_exits(control: socket.socket) -> None:
+    if sys.platform == "win32":
+        raise OSError("the warm path needs fork")
     while True:
         try:
             pid, status = os.waitpid(-1, os.WNOHANG)

@@ -139,6 +139,7 @@ def grade_student(student: Student, out: Path, fingerprint: str, topics: Sequenc
                    "--json", str(result), "--jobs", "1", "--quiet", "--lang", lang, *topics]
         env = {k: v for k, v in os.environ.items() if k != "GITHUB_STEP_SUMMARY"}
         env["NO_COLOR"] = "1"
+        env["GRADER_STATE"] = "off"  # the grader keeps no state file in a batch's workspaces
         proc = subprocess.Popen(command, cwd=PROJECT_ROOT, stdin=subprocess.DEVNULL,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env,
                                 start_new_session=True)

@@ -71,11 +71,11 @@ class Call:
             said = msg.TIMED_OUT_AFTER_RETURN if self.returned else msg.TIMED_OUT
             # How long it really ran: a test may have waited in steps.
             waited = max(self.wall, self.time_limit or 0.0)
-            return StudentTimedOut(said.format(call=self.function, seconds=_secs(round(waited)))
-                                   + self._output_tail())
+            return StudentTimedOut(self._with_tail(said.format(call=self.function,
+                                                                seconds=_secs(round(waited)))))
         if not self.returned:
-            return StudentCrashed(msg.DIED.format(call=self.function, status=exit_status(self.exit_code))
-                                  + self._output_tail())
+            return StudentCrashed(self._with_tail(
+                msg.DIED.format(call=self.function, status=exit_status(self.exit_code))))
         return None
 
     def _problem_for_error(self, error: StudentException) -> StudentProblem:
@@ -89,11 +89,10 @@ class Call:
             return NotWritten(msg.NOT_WRITTEN.format(call=self.function))
         return StudentCrashed(msg.RAISED.format(call=self.function) + details)
 
-    def _output_tail(self) -> Text:
+    def _with_tail(self, text: Text) -> Text:
+        """``text``, then the end of what the call printed to stderr, if anything."""
         tail = self.stderr.strip()[-1500:]
-        if not tail:
-            return Text(en="", zh="")
-        return msg.STDERR_TAIL.format(tail=tail)
+        return text + msg.STDERR_TAIL.format(tail=tail) if tail else text
 
 
 @dataclass(frozen=True)

@@ -21,11 +21,19 @@ from __future__ import annotations
 import os
 import secrets
 import threading
-from multiprocessing.connection import Connection, Listener
-from typing import IO, Protocol
+from collections.abc import Callable
+from multiprocessing.connection import Listener
+from typing import IO, Protocol, runtime_checkable
 
 #: Seconds the runner waits for a test process to connect (socket channel).
 CONNECT_TIMEOUT = 60.0
+
+
+@runtime_checkable
+class Sender(Protocol):
+    """The test process's end of a socket channel."""
+
+    def send_bytes(self, buf: bytes) -> None: ...
 
 
 class Channel(Protocol):
@@ -36,8 +44,13 @@ class Channel(Protocol):
     def collect(self, timeout: float = 5.0) -> bytes: ...
 
 
+#: Called with each chunk of records as it arrives (live progress).
+Feed = Callable[[bytes], None]
+
+
 class PipeChannel:
-    def __init__(self) -> None:
+    def __init__(self, feed: Feed | None = None) -> None:
+        self._feed = feed
         self._read, self._write = os.pipe()
         self._chunks: list[bytes] = []
         self._reader = threading.Thread(target=self._drain, daemon=True, name="report-pipe")
@@ -64,12 +77,15 @@ class PipeChannel:
         try:
             while data := os.read(self._read, 1 << 16):
                 self._chunks.append(data)
+                if self._feed is not None:
+                    self._feed(data)
         finally:
             os.close(self._read)
 
 
 class SocketChannel:
-    def __init__(self) -> None:
+    def __init__(self, feed: Feed | None = None) -> None:
+        self._feed = feed
         self._key = secrets.token_bytes(32)
         self._listener = Listener(("127.0.0.1", 0), authkey=self._key)
         self._chunks: list[bytes] = []
@@ -105,14 +121,18 @@ class SocketChannel:
         with conn:
             while True:
                 try:
-                    self._chunks.append(conn.recv_bytes())
+                    data = conn.recv_bytes()
                 except (EOFError, OSError):
                     return
+                self._chunks.append(data)
+                if self._feed is not None:
+                    self._feed(data)
 
 
-def open_channel(inherit: bool) -> Channel:
-    """A pipe where descriptors can be inherited, else a socket."""
-    return PipeChannel() if inherit else SocketChannel()
+def open_channel(inherit: bool, feed: Feed | None = None) -> Channel:
+    """A pipe where descriptors can be inherited, else a socket; ``feed`` sees
+    each chunk as it arrives."""
+    return PipeChannel(feed) if inherit else SocketChannel(feed)
 
 
 #: The key a test process read from its stdin before pytest took stdin over.
@@ -125,7 +145,7 @@ def read_key(stream: IO[str]) -> None:
     _KEY.append(stream.readline().strip())
 
 
-def connect(address: str) -> Connection:
+def connect(address: str) -> Sender:
     """The test process's end of a ``SocketChannel``."""
     from multiprocessing.connection import Client
 

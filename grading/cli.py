@@ -11,16 +11,22 @@ import os
 import signal
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
-from . import catalog, formats, render, runner, scoring
+from . import catalog, formats, render, runner, scoring, state
 from .errors import GradingError
-from .i18n import LANGS, Lang, Text, default_lang
-from .processes import become_subreaper, kill_everything_below
-from .results import TopicResult
+from .i18n import LANGS, UNKNOWN_LANG, Lang, Text, default_lang, unknown_lang
+from .live import Board
+from .processes import become_subreaper, kill_everything_below, protect_self
+from .results import Report
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_WORKSPACE = PROJECT_ROOT / "exercises"
 EXIT_PASSED, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+#: The live display of the grade now running; told to stop at an interrupt.
+_BOARD: list[Board] = []
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -30,8 +36,11 @@ def build_parser() -> argparse.ArgumentParser:
                "Instructor's commands: grader.py verify|batch|merge|export|gradescope-bundle --help")
     parser.add_argument("topics", nargs="*", metavar="TOPIC",
                         help="grade only these topics (default: all; --list shows them)")
-    parser.add_argument("--workspace", type=_existing_folder, default=PROJECT_ROOT / "exercises",
+    parser.add_argument("--workspace", type=_existing_folder, default=DEFAULT_WORKSPACE,
                         help="folder holding the modules to grade (default: exercises/)")
+    parser.add_argument("--tests", type=Path, default=PROJECT_ROOT / "tests", metavar="DIR",
+                        help="folder holding topics.toml and the hidden tests test_<topic>.py "
+                             "(default: tests/ beside grader.py)")
     parser.add_argument("--json", type=Path, metavar="FILE", help="also write the result as JSON")
     parser.add_argument("--junit", type=Path, metavar="FILE", help="also write JUnit XML (for CI)")
     parser.add_argument("--format", dest="formats", action="append", default=[], metavar="NAME",
@@ -49,8 +58,16 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-k", dest="keyword", metavar="EXPR", default=None,
                         help="run only the tests whose names match this pytest -k expression "
                              "(the score then covers those tests only)")
-    parser.add_argument("--list", action="store_true", help="list the topics and exit")
-    parser.add_argument("--quiet", "-q", action="store_true", help="no live progress lines")
+    parser.add_argument("--list", action="store_true",
+                        help="list the topics in teaching order, with points and your last result")
+    parser.add_argument("--hint", metavar="TOPIC", default=None,
+                        help="show the next level of the hints for TOPIC's failed tests")
+    parser.add_argument("--all", action="store_true", help="with --hint: every level of every hint")
+    parser.add_argument("--watch", action="store_true",
+                        help="regrade a topic each time its file is saved (Ctrl-C stops)")
+    parser.add_argument("--verbose", "-v", action="store_true",
+                        help="show every failure in full, and the topics not started yet")
+    parser.add_argument("--quiet", "-q", action="store_true", help="print only the total")
     return parser
 
 
@@ -89,6 +106,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
 
 
+def _speak_utf8(stream: object) -> None:
+    """Chinese and ✓✗ whatever the console or redirect: a stream whose encoding
+    cannot write them (cp936, cp1252 when redirected on Windows) writes UTF-8."""
+    encoding = getattr(stream, "encoding", None) or "ascii"
+    try:
+        "✓✗⏱中文".encode(encoding)
+    except (UnicodeEncodeError, LookupError):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(encoding="utf-8", errors="replace")
+
+
 def _save_traceback() -> str:
     """The traceback, in a file for whoever reports the bug (the screen gets one line)."""
     import tempfile
@@ -109,32 +138,44 @@ def _main(argv: Sequence[str] | None = None) -> int:
         command = importlib.import_module(f".{COMMANDS[argv[0]]}", __package__)
         code: int = command.main(argv)
         return code
+    for stream in (sys.stdout, sys.stderr):
+        _speak_utf8(stream)
     parser = build_parser()
     args = parser.parse_args(argv)
     extra = _pair_formats(parser, args.formats, args.outputs)
+    if args.all and args.hint is None:
+        parser.error("--all goes with --hint TOPIC")
     lang: Lang = args.lang or default_lang()
+    odd = unknown_lang()
+    if odd is not None and args.lang is None:
+        # One line, whatever the language: a note, not a page.
+        print(UNKNOWN_LANG.format(value=odd, lang=lang).render(lang).replace("\n", " / "), file=sys.stderr)
     try:
-        topics = catalog.load(PROJECT_ROOT / "tests")
+        topics = catalog.load(args.tests)
+        memory = state.load(args.workspace)
+        if memory.note is not None:
+            print(memory.note.render(lang), file=sys.stderr)
         if args.list:
-            for topic in topics:
-                print(f"{topic.name:<20} {topic.points:>4g}  {render._title(topic.title, lang)}")
+            sys.stdout.write(_list(topics, memory, lang))
             return EXIT_PASSED
+        if args.hint is not None:
+            return _hint(topics, memory, args.hint, args.all, lang)
         chosen = catalog.select(topics, args.topics)
+        if args.watch:
+            from . import watch
+            return watch.run(chosen, args.workspace, argv=_watch_argv(args), lang=lang,
+                             initial=bool(args.topics))
         for path in (args.json, args.junit, *(p for _, p in extra)):
             if path is not None:
                 _check_writable(path)
-        become_subreaper()
-        # SIGTERM (a CI job cancelled, a `kill`) stops the grade as Ctrl-C does:
-        # the runner then kills every test process before the grader exits.
-        signal.signal(signal.SIGTERM, _interrupt)
-        progress = None if args.quiet else _progress(lang)
-        try:
-            report = runner.run(chosen, args.workspace, jobs=args.jobs, progress=progress,
-                                keyword=args.keyword)
-        finally:
-            _clean_up()
+        report = _grade(chosen, args, lang)
         colour = _use_colour(sys.stdout)
-        sys.stdout.write(render.render_text(report, lang, colour=colour))
+        if args.quiet:
+            total, best = scoring.total_score(report), scoring.total_max(report)
+            print(render.TOTAL.format(score=f"{total:g}", max=f"{best:g}",
+                                      seconds=f"{report.duration:.1f}").render(lang))
+        else:
+            sys.stdout.write(render.render_text(report, lang, colour=colour, verbose=args.verbose))
         outputs: tuple[tuple[Path | None, render.Renderer], ...] = (
             (args.json, render.render_json), (args.junit, render.render_junit),
             *((path, formats.FORMATS[name]) for name, path in extra if path is not None))
@@ -150,6 +191,11 @@ def _main(argv: Sequence[str] | None = None) -> int:
             except OSError as exc:
                 raise GradingError(CANNOT_WRITE.format(path=os.environ.get("GITHUB_STEP_SUMMARY"),
                                                        why=exc.strerror or exc)) from None
+        if args.keyword is None:
+            memory.record(report)
+            memory.save()
+        if not args.quiet and not render.is_welcome(report, args.verbose):
+            print(_next_step(topics, memory, args.workspace).render(lang))
     except GradingError as exc:
         _error(exc.text, exc.tip, lang)
         return EXIT_USAGE
@@ -177,8 +223,89 @@ def _pair_formats(parser: argparse.ArgumentParser, names: list[str],
     return pairs
 
 
+def _grade(chosen: list[catalog.Topic], args: argparse.Namespace, lang: Lang) -> Report:
+    become_subreaper()
+    protect_self()
+    # SIGTERM (a CI job cancelled, a `kill`) and Ctrl-C stop the grade alike: the
+    # display stops at once, then the runner kills every test process.
+    signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGINT, _interrupt)
+    live = not args.quiet and _use_colour(sys.stdout) and not os.environ.get("NO_COLOR")
+    board = Board(chosen, lang, live=live)
+    _BOARD[:] = [board]
+    try:
+        with board:
+            report = runner.run(chosen, args.workspace, jobs=args.jobs,
+                                progress=None if args.quiet else board.progress,
+                                keyword=args.keyword, on_start=board.started if live else None)
+    finally:
+        _clean_up()
+    if args.keyword is not None and not any(t.tests for t in report.topics):
+        raise GradingError(NOTHING_SELECTED.format(expr=args.keyword), NOTHING_SELECTED_TIP)
+    stubs = {t.name for t in chosen if catalog.is_stub(t, args.workspace)}
+    return replace(report, topics=tuple(replace(t, stub=t.name in stubs) for t in report.topics))
+
+
 def _interrupt(signum: int, frame: object) -> None:
+    for board in _BOARD:
+        board.stop()
     raise KeyboardInterrupt
+
+
+def _watch_argv(args: argparse.Namespace) -> list[str]:
+    """The options a regrade in watch mode passes on."""
+    argv = ["--workspace", str(args.workspace)]
+    if args.lang:
+        argv += ["--lang", args.lang]
+    if args.verbose:
+        argv.append("--verbose")
+    if args.jobs:
+        argv += ["--jobs", str(args.jobs)]
+    return argv
+
+
+def _list(topics: list[catalog.Topic], memory: state.State, lang: Lang) -> str:
+    lines = []
+    for number, topic in enumerate(topics, start=1):
+        last = memory.topics.get(topic.name)
+        mark = "" if last is None else "✓" if last.done else "✗"
+        result = "—" if last is None else f"{mark} {last.score:g}/{last.max_score:g}"
+        lines.append(f"{number:>2}. {topic.name:<18} {topic.points:>4g}  {result:<10} "
+                     f"{render._title(topic.title, lang)}")
+    return "\n".join(lines) + "\n"
+
+
+def _next_step(topics: list[catalog.Topic], memory: state.State, workspace: Path) -> Text:
+    where = ("" if workspace == DEFAULT_WORKSPACE.resolve()
+             else f" --workspace {render._shown_path(str(workspace))}")
+    for topic in topics:
+        last = memory.topics.get(topic.name)
+        if last is None or not last.done:
+            return NEXT_TOPIC.format(topic=topic.name, where=where)
+    return ALL_DONE
+
+
+def _hint(topics: list[catalog.Topic], memory: state.State, name: str, everything: bool,
+          lang: Lang) -> int:
+    (topic,) = catalog.select(topics, [name])
+    last = memory.topics.get(topic.name)
+    if last is not None and last.done and not everything:
+        print(HINT_PASSES.format(topic=topic.name).render(lang))
+        return EXIT_PASSED
+    # The report's order of the hints that applied last time; never graded: all of them.
+    order = last.hint_order if last is not None and last.hint_order else list(range(len(topic.hints)))
+    step = (last.hint_level if last is not None else 0) + 1
+    if everything:
+        page, final = [(topic.hints[i], topic.hints[i].levels) for i in range(len(topic.hints))], True
+    else:
+        page, final = render.hint_page(topic.hints, order, step)
+    sys.stdout.write(render.render_hints(topic.name, topic.title, page, lang))
+    if not everything:
+        print((HINT_LAST if final else HINT_AGAIN).format(topic=topic.name).render(lang))
+    if last is not None and not everything:
+        last.hint_level = step
+        memory.save()
+    return EXIT_PASSED
 
 
 def _check_writable(path: Path) -> None:
@@ -187,15 +314,6 @@ def _check_writable(path: Path) -> None:
     if path.is_dir() or not folder.is_dir() or not os.access(folder, os.W_OK):
         why = "it is a folder" if path.is_dir() else "its folder does not exist or is not writable"
         raise GradingError(CANNOT_WRITE.format(path=path, why=why))
-
-
-def _progress(lang: Lang):  # type: ignore[no-untyped-def]
-    def show(topic: TopicResult) -> None:
-        score, best = scoring.topic_score(topic), scoring.topic_max(topic)
-        mark = "✓" if score == best and topic.problem is None else "✗"
-        print(f"  {mark} {topic.name:<18} {score:g}/{best:g}  ({topic.duration:.1f} s)",
-              file=sys.stderr, flush=True)
-    return show
 
 
 def _clean_up() -> None:
@@ -228,5 +346,21 @@ BROKEN_TOPICS = Text(
     en="The hidden tests of {names} could not be loaded: the grader is broken, the score is incomplete.",
     zh="{names} 的隐藏测试无法加载：评分程序本身有问题，分数不完整。",
 )
+NOTHING_SELECTED = Text(en="-k {expr} selects no test in the topics chosen.",
+                        zh="-k {expr} 没有选中所选题目中的任何测试。")
+NOTHING_SELECTED_TIP = Text(
+    en="-k matches test names (python grader.py TOPIC --verbose shows them); "
+       "leave -k out to grade everything.",
+    zh="-k 匹配的是测试名（python grader.py 题目 --verbose 可以看到）；去掉 -k 就会评全部测试。",
+)
+NEXT_TOPIC = Text(en="Next: python grader.py {topic}{where}", zh="下一步：python grader.py {topic}{where}")
+ALL_DONE = Text(en="Every topic passes. Well done!", zh="所有题目都通过了。干得好！")
+HINT_AGAIN = Text(en="Still stuck? python grader.py --hint {topic} gives a stronger hint.",
+                  zh="还是卡住了？再运行 python grader.py --hint {topic} 可以得到更具体的提示。")
+HINT_LAST = Text(en="That is the last level. Re-read the lesson's section, then grade again: "
+                    "python grader.py {topic}",
+                 zh="这已经是最后一级提示了。重读课程相应的一节，再评分：python grader.py {topic}")
+HINT_PASSES = Text(en="{topic} passes already: no hint needed (--all shows them anyway).",
+                   zh="{topic} 已经全部通过，不需要提示（加 --all 仍可查看）。")
 DESCRIPTION = ("Grade the lesson's exercises: run the hidden tests of each topic against the "
                "modules in a workspace and report the score. 运行隐藏测试，为练习评分。")

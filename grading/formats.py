@@ -29,7 +29,7 @@ def _say(text: Text | None, lang: Lang) -> str:
 
 
 def _test_name(topic: TopicResult, test: TestResult, lang: Lang) -> str:
-    name = f"{topic.name} · {render.pick_title(test.title, lang)} [{test.name}]"
+    name = f"{topic.name} · {render._title(test.title, lang)} [{test.name}]"
     # A skipped test is worth nothing here; its name says so wherever it is shown.
     return name if test.graded else f"{name} ({_say(SKIPPED_TAG, lang)})"
 
@@ -168,7 +168,7 @@ def render_markdown(report: Report, lang: Lang) -> str:
             message = _md(_say(test.message, lang)).replace("\n", "<br>")
             cost = "" if not test.graded else f", -{render._num(test.max_points)}"
             lines.append(f"- {render.MARKS.get(test.outcome, ('?', ''))[0]} "
-                         f"{_md(render.pick_title(test.title, lang))} (`{test.name}`, "
+                         f"{_md(render._title(test.title, lang))} (`{test.name}`, "
                          f"{test.outcome.value}{cost}): {message}")
         lines += ["", "</details>"]
     return "\n".join(lines) + "\n"

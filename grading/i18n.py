@@ -55,9 +55,23 @@ def default_lang(environ: dict[str, str] | None = None) -> Lang:
     """``GRADER_LANG`` if set, else Chinese for a Chinese locale, else both."""
     env = os.environ if environ is None else environ
     chosen = env.get("GRADER_LANG", "").strip().lower()
-    if chosen in LANGS:
-        return chosen  # type: ignore[return-value]
+    for lang in LANGS:
+        if chosen == lang:
+            return lang
     name = env.get("LC_ALL") or env.get("LC_MESSAGES") or env.get("LANG") or ""
     if not name:
         name = locale.getlocale()[0] or ""
     return "zh" if name.lower().startswith("zh") else "both"
+
+
+def unknown_lang(environ: dict[str, str] | None = None) -> str | None:
+    """``GRADER_LANG`` when it names no language the grader speaks (so the reader is told)."""
+    env = os.environ if environ is None else environ
+    chosen = env.get("GRADER_LANG", "").strip()
+    return chosen if chosen and chosen.lower() not in LANGS else None
+
+
+UNKNOWN_LANG = Text(
+    en="Note: GRADER_LANG={value} is not a language of this grader (zh, en or both); using {lang}.",
+    zh="注意：GRADER_LANG={value} 不是本评分程序支持的语言（zh、en 或 both）；改用 {lang}。",
+)

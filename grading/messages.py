@@ -115,3 +115,7 @@ NEVER_LISTENED = Text(
     zh="{call}() 没有再次运行：它在 {test} 中 {seconds} 秒内都没有在端口上监听，"
        "评分程序不再重复等待。请先修好那里。",
 )
+GRADE_DEADLINE = Text(
+    en="Not graded: the whole grade ran past its time limit before this topic ended; everything was stopped.",
+    zh="未评分：整个评分在这个题目结束之前就超过了总时限，所有进程都已停止。",
+)

@@ -12,6 +12,9 @@ Every item's outcome is one of the contract's four, decided from the
 exception that ended it (``errors.StudentProblem`` subclasses carry their
 own), and appended as one JSON line to ``--grading-report`` as soon as the
 item ends, so the runner keeps what was recorded even if this process dies.
+Before that, a ``start`` line says which test begins (the grader's live
+display). Titles ("中文 / English") travel as ``{"en", "zh"}``, and every
+message passes through ``scrub.Scrubber`` first: no grader path leaves here.
 The test process is a child subreaper (Linux) for the whole session, so
 nothing the student starts escapes it.
 """
@@ -23,7 +26,6 @@ import multiprocessing
 import os
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass
-from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
@@ -31,13 +33,14 @@ import pytest
 
 from . import messages as msg
 from .call import Call
-from .channel import connect
-from .errors import NotObservable, StudentCrashed, StudentProblem, StudentTimedOut
+from .channel import Sender, connect
+from .errors import NotObservable, NotWritten, StudentCrashed, StudentProblem, StudentTimedOut
 from .host import FORK, HOST, WHY
 from .i18n import Text, plain
-from .processes import become_subreaper, is_resource_tracker
-from .results import Status
+from .processes import become_subreaper, is_resource_tracker, protect_self
+from .results import Kind, Status, split_title
 from .sandbox import HangLog, Sandbox
+from .scrub import Scrubber
 
 HELP_WORKSPACE = "folder holding the modules to grade (default: exercises/ beside tests/)"
 HELP_REPORT = "append one JSON line per test outcome to this file"
@@ -51,10 +54,11 @@ IMPORT_LIMIT = 8.0
 START_METHODS = list(HOST.start_methods)
 
 workspace_key = pytest.StashKey[Path]()
-report_key = pytest.StashKey["Path | int | Connection | None"]()
+report_key = pytest.StashKey["Path | int | Sender | None"]()
 imports_key = pytest.StashKey[dict[str, "StudentProblem | None"]]()
 hangs_key = pytest.StashKey[HangLog]()
 verdict_key = pytest.StashKey["Verdict"]()
+scrub_key = pytest.StashKey[Scrubber]()
 
 
 @dataclass
@@ -63,6 +67,7 @@ class Verdict:
 
     outcome: Status
     message: Text | None
+    kind: Kind = Kind.NONE
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -83,7 +88,7 @@ def pytest_configure(config: pytest.Config) -> None:
     report = config.getoption("--grading-report")
     fd = config.getoption("--grading-report-fd")
     address = config.getoption("--grading-report-connect")
-    target: Path | int | Connection | None = Path(report) if report else None
+    target: Path | int | Sender | None = Path(report) if report else None
     if fd is not None:
         target = fd
     elif address:
@@ -91,7 +96,12 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[report_key] = target
     config.stash[imports_key] = {}
     config.stash[hangs_key] = HangLog()
+    basetemp = config.getoption("basetemp", None)
+    config.stash[scrub_key] = Scrubber(config.stash[workspace_key],
+                                       Path(basetemp).resolve().parent if basetemp else None,
+                                       Path(__file__).resolve().parent.parent)
     become_subreaper()
+    protect_self()
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
@@ -106,15 +116,23 @@ def points_of(item: pytest.Item) -> float:
     return float(marker.args[0])
 
 
-def title_of(item: pytest.Item) -> str:
+def title_of(item: pytest.Item) -> Text:
+    """The docstring's first line, "中文 / English", split once into a Text."""
     doc = getattr(getattr(item, "function", None), "__doc__", None) or ""
     first = doc.strip().splitlines()[0].strip() if doc.strip() else item.name
-    return first
+    return split_title(first)
 
 
 def _describe(item: pytest.Item) -> dict[str, Any]:
-    return {"nodeid": item.nodeid, "name": item.name, "title": title_of(item),
+    title = title_of(item)
+    return {"nodeid": item.nodeid, "name": item.name, "title": {"en": title.en, "zh": title.zh},
             "points": points_of(item)}
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Say which test starts, for the grader's live display."""
+    _emit(item.config, {"event": "start", "nodeid": item.nodeid, "name": item.name})
 
 
 def _emit(config: pytest.Config, record: dict[str, Any]) -> None:
@@ -127,7 +145,7 @@ def _emit(config: pytest.Config, record: dict[str, Any]) -> None:
         view = memoryview(data)
         while view:
             view = view[os.write(target, view):]
-    elif isinstance(target, Connection):
+    elif isinstance(target, Sender):
         target.send_bytes(data)
     else:
         with open(target, "ab") as out:
@@ -235,10 +253,10 @@ def pytest_runtest_makereport(item: pytest.Item,
         item.stash[verdict_key] = Verdict(Status.SKIPPED, _skip_reason(report))
     if report.when == "teardown":
         final = item.stash[verdict_key]
+        shown = None if final.message is None else item.config.stash[scrub_key].text(final.message)
         _emit(item.config, {
-            "event": "result", **_describe(item), "outcome": final.outcome.value,
-            "message": None if final.message is None else {"en": final.message.en,
-                                                           "zh": final.message.zh},
+            "event": "result", **_describe(item), "outcome": final.outcome.value, "kind": final.kind.value,
+            "message": None if shown is None else {"en": shown.en, "zh": shown.zh},
         })
     return report
 
@@ -251,6 +269,8 @@ def _skip_reason(report: pytest.TestReport) -> Text:
 
 def judge(exc: BaseException, item: pytest.Item) -> Verdict:
     """Which of the contract's outcomes an exception means, and what to say."""
+    if isinstance(exc, NotWritten):
+        return Verdict(exc.outcome, exc.text, Kind.NOT_WRITTEN)
     if isinstance(exc, StudentProblem):
         return Verdict(exc.outcome, exc.text)
     if isinstance(exc, pytest.fail.Exception) and str(exc).startswith("Timeout"):

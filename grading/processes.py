@@ -18,6 +18,7 @@ from __future__ import annotations
 import ctypes
 import os
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterable, Sequence
@@ -100,6 +101,8 @@ class Reaper:
 
     def reap(self, keep: Iterable[int] = ()) -> None:
         """Reap exited children, but never a root, nor those in ``keep``."""
+        if sys.platform == "win32":  # no zombies there: nothing to reap
+            return
         with self.lock:  # no root can be started between the look and the reaping
             spared = set(keep) | self.roots
             if self._reap_cheaply(spared):
@@ -123,7 +126,7 @@ class Reaper:
         """Reap zombie children one by one as ``waitid`` names them, without a
         scan of the process table; False when a spared one stands first in
         line (or there is no ``waitid``): then the caller looks at them all."""
-        if not hasattr(os, "waitid"):
+        if sys.platform == "win32" or not hasattr(os, "waitid"):
             return False
         flags = os.WEXITED | os.WNOHANG | os.WNOWAIT
         while True:
@@ -145,17 +148,35 @@ class Reaper:
 
 REAPER = Reaper()
 
+_PR_SET_DUMPABLE = 4
+
+
+def protect_self() -> bool:
+    """Close this process's ``/proc/<pid>/fd``, memory and environment to other
+    processes of the same user (``PR_SET_DUMPABLE`` 0, Linux): student code
+    running as the grader's own user cannot open the grader's pipes or read
+    its memory. Children that exec a program are dumpable again (the call
+    helper, so the grader can still look at student processes)."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        return bool(ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0) == 0)
+    except (OSError, AttributeError):
+        return False
+
 
 def become_subreaper() -> bool:
     return REAPER.become_subreaper()
 
 
-def start_root(command: list[str], harness: bool = False, **popen_args: Any) -> subprocess.Popen[bytes]:
+def start_root(command: list[str], harness: bool = False,
+               popen: type[subprocess.Popen[bytes]] = subprocess.Popen,
+               **popen_args: Any) -> subprocess.Popen[bytes]:
     """``Popen`` for a process whose exit status matters: the reaper leaves it
     to its Popen until ``release_root``. ``harness``: one of the engine's own
     helpers, never judged or killed as part of a call."""
     with REAPER.lock:
-        proc = subprocess.Popen(command, **popen_args)
+        proc = popen(command, **popen_args)
         REAPER.roots.add(proc.pid)
         if harness:
             REAPER.harness.add(proc.pid)
@@ -214,6 +235,26 @@ def is_resource_tracker(p: psutil.Process | ProcInfo | Sequence[str]) -> bool:
         p = seen
     cmdline = p.cmdline if isinstance(p, ProcInfo) else p
     return any(RESOURCE_TRACKER in part for part in cmdline)
+
+
+def status_of(p: psutil.Process) -> str | None:
+    """The process's status (``ZOMBIE``, …), None once it is gone."""
+    try:
+        return str(p.status())
+    except psutil.Error:
+        return None
+
+
+def trackers_among(pids: set[int]) -> set[int]:
+    """Which of ``pids`` are (now recognisably) multiprocessing's resource tracker."""
+    found: set[int] = set()
+    for pid in pids:
+        try:
+            if is_resource_tracker(psutil.Process(pid)):
+                found.add(pid)
+        except psutil.Error:
+            continue
+    return found
 
 
 def student_children(pid: int) -> list[psutil.Process]:
@@ -282,6 +323,8 @@ def reaped_any_child(pid: int) -> bool | None:
 
 
 def pgid(pid: int) -> int | None:
+    if sys.platform == "win32":  # no process groups of that kind there
+        return None
     try:
         return os.getpgid(pid)
     except (OSError, AttributeError):

@@ -4,7 +4,9 @@ One pytest process per topic: a topic that hangs or crashes its test process
 costs that topic only, the process is killed as a whole tree at the topic's
 time limit, and what it recorded before (one JSON line per test, written as
 each test ends) is kept. Topics run side by side on the available cores,
-longest time limit first.
+longest time limit first. Two optional callbacks feed a live display:
+``progress`` gets each topic's result, ``on_start`` the raw report stream of
+each topic's test process as it arrives (``b""`` when it starts).
 """
 
 from __future__ import annotations
@@ -12,13 +14,15 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from pathlib import Path
 from typing import Any
 
@@ -29,13 +33,16 @@ from .channel import Channel, open_channel
 from .host import HOST
 from .i18n import Text, plain
 from .processes import Killable, kill_all, kill_tree, release_root, start_root
-from .results import Report, Status, TestResult, TopicResult
+from .results import Kind, Report, Status, TestResult, TopicResult, text_of
 from .zygote import WarmLauncher, warm_possible
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 #: Called with each topic's result as soon as it is known (live progress).
 Progress = Callable[[TopicResult], None]
+#: Called with a topic's name and each chunk of its report stream as it arrives
+#: (``b""`` when its test process starts): what is running now, for a live display.
+Started = Callable[[str, bytes], None]
 
 
 def scratch_base() -> str | None:
@@ -49,14 +56,14 @@ def scratch_base() -> str | None:
 
 
 def default_jobs() -> int:
-    try:
+    if sys.platform == "linux" and hasattr(os, "sched_getaffinity"):  # a container's share
         return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:
-        return max(1, os.cpu_count() or 1)
+    return max(1, os.cpu_count() or 1)
 
 
 def run(topics: list[Topic], workspace: Path, jobs: int | None = None,
-        progress: Progress | None = None, keyword: str | None = None) -> Report:
+        progress: Progress | None = None, keyword: str | None = None,
+        on_start: Started | None = None) -> Report:
     """Grade ``topics`` against ``workspace``; results in the topics' order.
 
     ``jobs`` topics at once; by default as many as there are cores, and more
@@ -67,30 +74,50 @@ def run(topics: list[Topic], workspace: Path, jobs: int | None = None,
     started = time.monotonic()
     order = sorted(topics, key=lambda t: -t.time_limit)
     admission = Admission(jobs or default_jobs(), elastic=jobs is None)
-    with tempfile.TemporaryDirectory(prefix="kg-", dir=scratch_base()) as scratch:
-        pool = ThreadPoolExecutor(max_workers=max(1, min(len(order), admission.ceiling)))
-        launcher = TopicLauncher()
+    deadline = started + grade_deadline(topics, admission.base)
+    scratch = tempfile.mkdtemp(prefix="kg-", dir=scratch_base())
+    pool = ThreadPoolExecutor(max_workers=max(1, min(len(order), admission.ceiling)))
+    launcher = TopicLauncher()
 
-        def grade(turn: int, topic: Topic) -> TopicResult:
-            with admission.slot(turn):
-                return run_topic(topic, workspace, Path(scratch), launcher, progress, keyword)
+    def grade(turn: int, topic: Topic) -> TopicResult:
+        with admission.slot(turn):
+            return run_topic(topic, workspace, Path(scratch), launcher, progress, keyword, on_start)
 
-        try:
-            futures = {t.name: pool.submit(grade, turn, t) for turn, t in enumerate(order)}
-            results = tuple(futures[t.name].result() for t in topics)
-            if keyword:
-                # Topics where -k selected nothing are not part of this grade.
-                results = tuple(r for r in results if r.tests or r.broken or r.problem)
-        except BaseException:
-            admission.close()
+    finished = False
+    try:
+        futures = {t.name: pool.submit(grade, turn, t) for turn, t in enumerate(order)}
+        results = tuple(_result_by(futures[t.name], t, deadline) for t in topics)
+        if keyword:
+            # Topics where -k selected nothing are not part of this grade.
+            results = tuple(r for r in results if r.tests or r.broken or r.problem)
+        finished = all(f.done() for f in futures.values())
+    finally:
+        admission.close()
+        if not finished:  # interrupted, or past the deadline: nothing waits on a stuck thread
             pool.shutdown(wait=False, cancel_futures=True)
             _stop_everything()
-            raise
-        finally:
+        else:
             pool.shutdown(wait=True)
-            launcher.close()
+        launcher.close()
+        shutil.rmtree(scratch, ignore_errors=True)
     return Report(workspace=str(workspace), topics=results, duration=time.monotonic() - started,
                   tier=HOST.tier, enforced=HOST.enforced)
+
+
+def grade_deadline(topics: list[Topic], jobs: int) -> float:
+    """Seconds the whole grade may take: every topic's limit, ``jobs`` at a
+    time, and the longest once more. Past it, everything is killed and the
+    report says which topics did not finish."""
+    limits = [t.time_limit for t in topics] or [0.0]
+    return sum(limits) / max(1, jobs) + max(limits) + 30.0
+
+
+def _result_by(future: Future[TopicResult], topic: Topic, deadline: float) -> TopicResult:
+    try:
+        return future.result(timeout=max(0.0, deadline - time.monotonic()))
+    except FutureTimeout:
+        return TopicResult(name=topic.name, title=topic.title, tests=(), hints=topic.hints,
+                           problem=msg.GRADE_DEADLINE, declared_points=topic.points)
 
 
 class Admission:
@@ -182,9 +209,11 @@ class TopicLauncher:
     """Starts topic processes: forks of one warm helper that has pytest and the
     plugin imported (where ``fork`` exists), else a fresh interpreter each."""
 
-    def __init__(self) -> None:
+    def __init__(self, warm: bool | None = None) -> None:
+        if warm is None:
+            warm = warm_possible()
         self._warm = WarmLauncher([sys.executable, *TOPIC_FLAGS, str(TOPICS_SCRIPT), "--serve"],
-                                  environment=_environment()) if warm_possible() else None
+                                  environment=_environment()) if warm else None
 
     def start(self, args: list[str], tmp: Path, log: int, channel: Channel) -> Killable:
         inherited = channel.inherited()
@@ -224,7 +253,8 @@ def _replace_fd(args: list[str], old: int, new: int) -> list[str]:
 
 
 def run_topic(topic: Topic, workspace: Path, scratch: Path, launcher: TopicLauncher,
-              progress: Progress | None = None, keyword: str | None = None) -> TopicResult:
+              progress: Progress | None = None, keyword: str | None = None,
+              on_start: Started | None = None) -> TopicResult:
     # Short names all the way down: a socket path (multiprocessing.Manager
     # puts one in TMPDIR) may not exceed 104 bytes on macOS, 108 on Linux.
     folder = Path(tempfile.mkdtemp(prefix=f"{topic.name[:4]}-", dir=scratch))
@@ -232,10 +262,13 @@ def run_topic(topic: Topic, workspace: Path, scratch: Path, launcher: TopicLaunc
     log_path = folder / "pytest.log"
     # The test process reports through a channel no other process can name:
     # an inherited pipe, or a loopback socket whose key goes through stdin.
-    channel = open_channel(HOST.inherits_fds)
+    feed = None if on_start is None else (lambda data: on_start(topic.name, data))
+    channel = open_channel(HOST.inherits_fds, feed)
     args = pytest_args(topic, workspace, folder, channel.args(), keyword)
     started = time.monotonic()
     with open(log_path, "wb") as log:
+        if feed is not None:
+            feed(b"")  # the topic's test process starts now
         try:
             proc = launcher.start(args, folder / "t", log.fileno(), channel)
         finally:
@@ -322,9 +355,10 @@ def collect(topic: Topic, report: bytes, returncode: int | None, timed_out: bool
         if done is not None:
             message = done.get("message")
             tests.append(TestResult(
-                name=info["name"], title=info["title"], outcome=Status(done["outcome"]),
-                max_points=float(info["points"]),
-                message=Text(en=message["en"], zh=message["zh"]) if message else None))
+                name=info["name"], title=text_of(info["title"]) or plain(info["name"]),
+                outcome=Status(done["outcome"]), max_points=float(info["points"]),
+                message=Text(en=message["en"], zh=message["zh"]) if message else None,
+                kind=Kind(done.get("kind", ""))))
             continue
         text: Text | None
         if first_missing and timed_out:
@@ -336,7 +370,8 @@ def collect(topic: Topic, report: bytes, returncode: int | None, timed_out: bool
             outcome = Status.ERROR
             text = msg.NOT_RUN.format(why=problem) if problem else None
         first_missing = False
-        tests.append(TestResult(name=info["name"], title=info["title"], outcome=outcome,
+        tests.append(TestResult(name=info["name"], title=text_of(info["title"]) or plain(info["name"]),
+                                outcome=outcome,
                                 max_points=float(info["points"]), message=text))
     broken = not collected and not timed_out and returncode != 5  # 5: -k selected nothing
     if broken:

@@ -32,7 +32,7 @@ from ._wire import Connect, Opaque, ProcessSnapshot, decode, encode
 from .call import Call, HangLog, StudentException, read_answer, read_capped
 from .i18n import Text
 from .processes import ProcInfo, become_subreaper, is_resource_tracker
-from .zygote import Launch, Launcher
+from .zygote import Launch, Launcher, end_tree
 from .zygote import launcher as default_launcher
 
 __all__ = ["Call", "Connect", "HangLog", "Opaque", "ProcInfo", "ProcessSnapshot", "Running", "Sandbox",
@@ -61,6 +61,7 @@ class Sandbox:
         self._root = Path(tempfile.mkdtemp(prefix="s-"))  # short: see runner.scratch_base
         self._count = 0
         self._live: dict[int, Running] = {}
+        self._started: list[Running] = []
         # Processes this process had before: not ours to kill.
         self.baseline = {p.pid for p in processes.descendants()}
 
@@ -135,6 +136,8 @@ class Sandbox:
             if hung and running.hang_key is not None:
                 self.record_hang(running.hang_key, seconds or round(time.monotonic() - running.started, 1))
             running.kill()
+        for running in self._started:
+            end_tree(running.proc)
         processes.kill_all([p for p in processes.descendants() if p.pid not in self.baseline])
         shutil.rmtree(self._root, ignore_errors=True)
 
@@ -172,6 +175,7 @@ class Sandbox:
         }
         running = Running(self, label or function, folder, cwd, request, stdin, hold)
         self._live[running.pid] = running
+        self._started.append(running)
         return running
 
 
@@ -199,6 +203,8 @@ class Running:
             finally:
                 os.close(stdin_r)
         self.pid = self._proc.pid
+        if sandbox.launcher.go_byte:
+            os.write(self._stdin, b"\x01")  # it is in its job now: go on
         found, self._born = processes.open_process(self.pid)
         #: The call's interpreter in the process table (psutil), for tests that look at it.
         self.process = found if found is not None else processes.Gone(self.pid)
@@ -218,6 +224,11 @@ class Running:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+    @property
+    def proc(self) -> processes.Killable:
+        """The launcher's handle of the call's interpreter."""
+        return self._proc
 
     def alive(self) -> bool:
         return self._proc.poll() is None
@@ -287,8 +298,10 @@ class Running:
             leftovers = processes.leftovers(others)
             if not keep_children:
                 processes.kill_all(others, keep=live)
+                end_tree(self._proc)
         else:
             processes.kill_all(others, root=self._proc, keep=live)
+            end_tree(self._proc)
         wall = time.monotonic() - self.started
         self._sandbox.forget(self)
         answer = read_answer(self._answer_path)

@@ -114,7 +114,8 @@ def check_files(topics: list[Topic], root: Path) -> list[Breach]:
                                     "see docs/writing-tests.md (a topic is stub, solution and tests)"))
         if not topic.hints:
             found.append(Breach(topic.name, "files", NO_HINTS, "tests/topics.toml",
-                                "add hints = [{ zh = ..., en = ... }] to the topic's entry"))
+                                "add [[topic.hint]] tables (tests, nudge, api) to the topic; "
+                                "see docs/writing-tests.md"))
     return found
 
 

@@ -30,11 +30,12 @@ import queue
 import signal
 import socket
 import subprocess
+import sys
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from . import processes
 from .host import HOST
@@ -65,14 +66,31 @@ class Launch:
 
 class Launcher(Protocol):
     name: str
+    #: Whether a call waits for one byte on its stdin before it starts.
+    go_byte: bool
 
     def launch(self, spec: Launch) -> Killable: ...
 
 
+#: The variables student code gets from the grader's environment: what an
+#: interpreter and the lesson's code need, and nothing of the grader's own
+#: (tokens, paths of its scratch, pytest's settings).
+ALLOWED_ENV = frozenset({
+    "PATH", "HOME", "USER", "LOGNAME", "LANG", "LANGUAGE", "TERM", "TZ", "TMPDIR", "TEMP", "TMP",
+    "PYTHONHASHSEED", "PYTHONIOENCODING", "PYTHONUTF8",
+    # Windows: a Python process cannot even open a socket without these.
+    "SYSTEMROOT", "SYSTEMDRIVE", "WINDIR", "COMSPEC", "PATHEXT", "USERPROFILE", "APPDATA",
+    "LOCALAPPDATA", "NUMBER_OF_PROCESSORS", "PROCESSOR_ARCHITECTURE",
+})
+#: Prefixes let through as well: locale settings, and the self-tests' fixture
+#: submissions (which note their pids in KATA_PID_DIR).
+ALLOWED_PREFIXES = ("LC_", "KATA_")
+
+
 def child_environment() -> dict[str, str]:
-    """The environment of student code: the grader's, without pytest's own
-    settings (no business of the student's code)."""
-    return {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "COV_CORE_"))}
+    """The environment of student code: an allow-list of the grader's."""
+    return {k: v for k, v in os.environ.items()
+            if k.upper() in ALLOWED_ENV or k.upper().startswith(ALLOWED_PREFIXES)}
 
 
 class ColdLauncher:
@@ -80,13 +98,36 @@ class ColdLauncher:
 
     name = "cold"
 
+    #: Whether a call waits for a first byte on stdin before it starts (Windows:
+    #: until it is in its Job Object).
+    go_byte = HOST.tier == "windows"
+
     def launch(self, spec: Launch) -> Killable:
         request_path = spec.folder / "request.json"
-        request_path.write_text(json.dumps(dict(spec.request)), encoding="utf-8")
-        return processes.start_root(
-            [HOST.call_executable, *CHILD_FLAGS, str(CHILD_SCRIPT), str(request_path)],
-            cwd=spec.cwd, stdin=spec.stdin, stdout=spec.stdout, stderr=spec.stderr,
-            env=child_environment(), **HOST.new_group)
+        request_path.write_text(json.dumps({**spec.request, "go": self.go_byte}), encoding="utf-8")
+        command = [HOST.call_executable, *CHILD_FLAGS, str(CHILD_SCRIPT), str(request_path)]
+        streams: dict[str, Any] = {"cwd": spec.cwd, "stdin": spec.stdin, "stdout": spec.stdout,
+                                   "stderr": spec.stderr, "env": child_environment()}
+        if sys.platform == "win32":
+            from ._winjob import Job, JobPopen
+
+            proc = cast(JobPopen, processes.start_root(command, popen=JobPopen, **streams,
+                                                       **HOST.new_group))
+            try:
+                proc.job = Job()
+                proc.job.add(proc.pid)
+            except OSError:
+                proc.job = None  # no job: the tree kill by psutil is all there is
+            return proc
+        return processes.start_root(command, **streams, **HOST.new_group)
+
+
+def end_tree(proc: Killable) -> None:
+    """End whatever the call's process left, where the launcher holds it all
+    (a Windows Job Object); elsewhere the process table is enough."""
+    job = getattr(proc, "job", None)
+    if job is not None:
+        job.close()
 
 
 class WarmHandle:
@@ -110,6 +151,8 @@ class WarmHandle:
         return self.returncode
 
     def kill(self) -> None:
+        if sys.platform == "win32":
+            raise OSError("the warm path needs fork")
         if self.poll() is None:
             try:
                 os.kill(self.pid, signal.SIGKILL)
@@ -125,6 +168,7 @@ class WarmLauncher:
     """
 
     name = "warm"
+    go_byte = False
 
     def __init__(self, command: Sequence[str] | None = None,
                  environment: Mapping[str, str] | None = None) -> None:
@@ -144,6 +188,8 @@ class WarmLauncher:
         """Have the helper fork a child for ``request``, with ``fds`` as its
         descriptors 0, 1, 2, 3, …; ``request["cwd"]`` and
         ``request["environment"]`` (a dict) are applied in the child."""
+        if sys.platform == "win32":
+            raise OSError("the warm path needs fork")
         message = json.dumps(dict(request)).encode("utf-8")
         with self._lock:
             for attempt in (1, 2):
@@ -175,6 +221,8 @@ class WarmLauncher:
             self._stop_helper()
 
     def _ensure(self) -> socket.socket:
+        if sys.platform == "win32":
+            raise OSError("the warm path needs fork")
         if self._helper is not None and self._helper.poll() is None and self._sock is not None:
             return self._sock
         self._stop_helper()

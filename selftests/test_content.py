@@ -1,18 +1,38 @@
-"""The lesson's content checks: every topic complete, stubs unsolved, solutions perfect."""
+"""The lesson's content checks: every topic complete, stubs unsolved, solutions perfect.
+
+Every test that needs a grade of the lesson's topics is marked ``slow``: the
+solutions and the stubs are each graded once, by module-scoped fixtures that
+only run when a slow test asks for them.
+
+The stub checks read the stubs as committed (``git show HEAD:exercises/…``),
+not the working folder: in a student's clone ``exercises/`` holds their work,
+and these tests must still pass there. Without git they are skipped, saying why.
+"""
 
 from __future__ import annotations
 
 import ast
 import re
+from pathlib import Path
 
 import pytest
 
 from grading import catalog
 
-from .conftest import ROOT, Graded, grade
+from .conftest import ROOT, Graded, committed_stub, grade
 
 TOPICS = catalog.load(ROOT / "tests")
 NAMES = [t.name for t in TOPICS]
+
+
+@pytest.fixture(scope="module")
+def stub_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The committed stubs in a folder of their own, to grade."""
+    folder = tmp_path_factory.mktemp("stubs") / "exercises"
+    folder.mkdir()
+    for name in NAMES:
+        (folder / f"{name}.py").write_bytes(committed_stub(name))
+    return folder
 
 
 def has_cjk(text: str) -> bool:
@@ -29,13 +49,36 @@ def test_topic_is_complete(topic: catalog.Topic) -> None:
         assert (ROOT / folder / f"{topic.name}.py").is_file(), f"{folder}/{topic.name}.py is missing"
     assert topic.test_file.is_file()
     assert topic.hints, f"{topic.name} has no hints in tests/topics.toml"
-    for text in (topic.title, *topic.hints):
+    for text in (topic.title, *(level for hint in topic.hints for level in hint.levels)):
         assert has_cjk(text.zh) and text.en and not has_cjk(text.en), text
+
+
+@pytest.mark.parametrize("topic", TOPICS, ids=NAMES)
+def test_every_test_has_hints_in_two_levels_without_code(topic: catalog.Topic) -> None:
+    tests = set(re.findall(r"^def (test_\w+)", topic.test_file.read_text(encoding="utf-8"), re.MULTILINE))
+    helped = {name for hint in topic.hints for name in hint.tests}
+    assert tests <= helped, (f"tests/topics.toml: no [[topic.hint]] of {topic.name} "
+                             f"names {sorted(tests - helped)}")
+    for hint in topic.hints:
+        assert len(hint.levels) == 2, f"{topic.name}: each hint has a nudge and an api level"
+        for level in hint.levels:
+            for text in (level.en, level.zh):
+                # Code to paste: a call nested in a call's arguments, or an assignment.
+                pasted = re.search(r"\w\(\s*[\w.]+\(", text) or re.search(r"\b[a-z_][\w.]*\s=\s", text)
+                assert not pasted, f"{topic.name}: a hint reads like code to paste: {text}"
+
+
+@pytest.mark.parametrize("topic", TOPICS, ids=NAMES)
+def test_the_manifest_knows_each_stub(topic: catalog.Topic) -> None:
+    """The digest that tells the grader a file is the untouched stub (for the short welcome)."""
+    digest = catalog.stub_digest(committed_stub(topic.name))
+    assert topic.stub == digest, (f"tests/topics.toml: topic {topic.name} needs stub = \"{digest}\" "
+                                  f"(exercises/{topic.name}.py changed)")
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_stub_states_the_task_and_is_unsolved(name: str) -> None:
-    source = (ROOT / "exercises" / f"{name}.py").read_text(encoding="utf-8")
+    source = committed_stub(name).decode("utf-8")
     doc = ast.get_docstring(ast.parse(source)) or ""
     english = re.search(r"[A-Za-z]{2,}(?: [A-Za-z(),'`]{1,}){5,}", doc)
     assert has_cjk(doc) and english, "the module docstring states the task in zh and in en"
@@ -57,8 +100,8 @@ def solutions(tmp_path_factory: pytest.TempPathFactory) -> Graded:
 
 
 @pytest.fixture(scope="module")
-def stubs(tmp_path_factory: pytest.TempPathFactory) -> Graded:
-    return grade(tmp_path=tmp_path_factory.mktemp("stubs"))
+def stubs(tmp_path_factory: pytest.TempPathFactory, stub_folder: Path) -> Graded:
+    return grade("--workspace", stub_folder, tmp_path=tmp_path_factory.mktemp("graded-stubs"))
 
 
 @pytest.mark.slow
@@ -90,6 +133,7 @@ def test_untouched_stubs_score_zero_and_say_what_to_do(stubs: Graded) -> None:
             assert len(test["message"]) > 20, (topic["name"], test)
 
 
+@pytest.mark.slow
 def test_json_has_the_contract_shape(solutions: Graded) -> None:
     data = solutions.data
     assert data is not None

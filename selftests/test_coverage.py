@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 from grading import catalog, verify
+from grading.i18n import Text
 
 from .conftest import ROOT
 
@@ -88,7 +89,7 @@ def test_children_and_a_terminated_call_are_measured(tmp_path: Path) -> None:
         time.sleep(0.05)
     server.send_signal(signal.SIGTERM)
     assert server.wait(timeout=30) == -signal.SIGTERM
-    topic = catalog.Topic("topic", catalog._text("topic", "topic"), 1.0, 1.0, 1.0, (), Path("x"))
+    topic = catalog.Topic("topic", Text(en="topic", zh="topic"), 1.0, 1.0, 1.0, (), Path("x"))
     measured = verify.measure(data, source, [topic])["topic"]
     text = MODULE.splitlines()
     missing = {text[n - 1].strip() for n in measured.missing_lines}

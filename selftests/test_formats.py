@@ -19,7 +19,7 @@ import pytest
 
 from grading import formats
 from grading.i18n import Text
-from grading.results import Report, Status, TestResult, TopicResult
+from grading.results import Hint, Report, Status, TestResult, TopicResult
 
 GOLDENS = Path(__file__).resolve().parent / "goldens"
 WRONG = Text(en="got 1, expected 2", zh="得到 1，应为 2")
@@ -31,16 +31,18 @@ def sample() -> Report:
     """Two topics: one with each outcome (a half point among them, a skipped test worth
     nothing here), one whose tests could not load."""
     tests = (
-        TestResult("test_a[fork]", "甲 / a", Status.PASSED, 1.0),
-        TestResult("test_a[spawn]", "甲 / a", Status.FAILED, 1.0, WRONG),
-        TestResult("test_b", "乙 / b", Status.TIMEOUT, 0.5, Text(en="too slow", zh="太慢")),
-        TestResult("test_c", "丙 / c", Status.ERROR, 1.5, Text(en="crashed | <here>", zh="崩溃")),
-        TestResult("test_d", "丁 / d", Status.PASSED, 2.5),
-        TestResult("test_e", "戊 / e", Status.SKIPPED, 1.0,
+        TestResult("test_a[fork]", Text(en="a", zh="甲"), Status.PASSED, 1.0),
+        TestResult("test_a[spawn]", Text(en="a", zh="甲"), Status.FAILED, 1.0, WRONG),
+        TestResult("test_b", Text(en="b", zh="乙"), Status.TIMEOUT, 0.5, Text(en="too slow", zh="太慢")),
+        TestResult("test_c", Text(en="c", zh="丙"), Status.ERROR, 1.5,
+                   Text(en="crashed | <here>", zh="崩溃")),
+        TestResult("test_d", Text(en="d", zh="丁"), Status.PASSED, 2.5),
+        TestResult("test_e", Text(en="e", zh="戊"), Status.SKIPPED, 1.0,
                    Text(en="this host cannot observe it", zh="本机无法观察")),
     )
-    demo = TopicResult("demo", Text(en="Demo", zh="演示"), tests, hints=(Text(en="try", zh="试试"),),
-                       duration=1.25, declared_points=6.5)
+    hint = Hint(levels=(Text(en="try", zh="试试"),))
+    demo = TopicResult("demo", Text(en="Demo", zh="演示"), tests, hints=(hint,), duration=1.25,
+                       declared_points=6.5)
     broken = TopicResult("other", Text(en="Other", zh="其他"), (), duration=0.5,
                          problem=Text(en="could not load", zh="无法加载"), declared_points=3.0,
                          broken=True)
@@ -146,6 +148,7 @@ def test_format_usage_errors(argv: list[str], said: str) -> None:
     assert proc.returncode == 2 and said in proc.stderr, proc.stderr
 
 
+@pytest.mark.slow
 def test_formats_are_written_where_asked(tmp_path: Path) -> None:
     summary = tmp_path / "summary.md"
     proc = grader("concepts", "--workspace", ROOT / "solutions", "--quiet",

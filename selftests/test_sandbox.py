@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import textwrap
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import psutil
@@ -12,7 +13,7 @@ import pytest
 
 from grading.errors import NotWritten, StudentCrashed, StudentTimedOut
 from grading.sandbox import Connect, Opaque, ProcessSnapshot, Sandbox, become_subreaper
-from grading.zygote import ColdLauncher, WarmLauncher
+from grading.zygote import ColdLauncher, Launcher, WarmLauncher
 
 MODULE = '''
 import multiprocessing, os, socket, sys, time
@@ -69,11 +70,11 @@ money = 100
 
 
 #: Both launchers: a fork of the warm helper, and a fresh interpreter per call.
-LAUNCHERS = {"warm": WarmLauncher(), "cold": ColdLauncher()}
+LAUNCHERS: dict[str, Launcher] = {"warm": WarmLauncher(), "cold": ColdLauncher()}
 
 
 @pytest.fixture(params=sorted(LAUNCHERS))
-def box(request: pytest.FixtureRequest, tmp_path: Path):  # type: ignore[no-untyped-def]
+def box(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Sandbox]:
     (tmp_path / "mod.py").write_text(textwrap.dedent(MODULE), encoding="utf-8")
     become_subreaper()
     sandbox = Sandbox(tmp_path, "mod", launcher=LAUNCHERS[request.param])
@@ -82,8 +83,11 @@ def box(request: pytest.FixtureRequest, tmp_path: Path):  # type: ignore[no-unty
 
 
 def test_values_cross_both_ways(box: Sandbox) -> None:
-    result = box.call("echo", 1, "二", (2.5, None), [b"\x00\xff"], {"k": True}, kwargs={"key": (1,)})
-    assert result.unwrap() == ((1, "二", (2.5, None), [b"\x00\xff"], {"k": True}), {"key": (1,)})
+    # The student's keyword arguments go in kwargs=, even one named like a harness option.
+    result = box.call("echo", 1, "二", (2.5, None), [b"\x00\xff"], {"k": True},
+                      kwargs={"key": (1,), "timeout": 3})
+    assert result.unwrap() == ((1, "二", (2.5, None), [b"\x00\xff"], {"k": True}),
+                               {"key": (1,), "timeout": 3})
     assert result.exit_code == 0 and result.pid != os.getpid()
 
 
@@ -94,7 +98,7 @@ def test_other_objects_arrive_as_opaque(box: Sandbox) -> None:
 
 def test_exception_keeps_student_frames_only(box: Sandbox) -> None:
     result = box.call("boom")
-    assert result.raised("ZeroDivisionError")
+    assert result.raised("ZeroDivisionError") and result.error is not None
     assert 'File "mod.py"' in result.error.traceback
     assert "_child.py" not in result.error.traceback
     with pytest.raises(StudentCrashed):

@@ -33,6 +33,7 @@ def verify(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
                           env={**os.environ, "GRADER_LANG": "en", "NO_COLOR": "1"})
 
 
+@pytest.mark.slow
 def test_sound_topic_passes() -> None:
     proc = verify(ROOT, TOPIC)
     assert proc.returncode == 0, proc.stdout + proc.stderr
@@ -40,6 +41,7 @@ def test_sound_topic_passes() -> None:
     assert re.search(rf"{TOPIC}\s+│ ✓\s+│ ✓\s+│ ✓\s+│ ✓ (\d+)/\1", proc.stdout), proc.stdout
 
 
+@pytest.mark.slow
 def test_broken_solution_is_named(tmp_path: Path) -> None:
     root = checkout_copy(tmp_path)
     solution = root / "solutions" / f"{TOPIC}.py"
@@ -56,6 +58,7 @@ def test_broken_solution_is_named(tmp_path: Path) -> None:
     assert "next: python grader.py --workspace solutions concepts" in proc.stdout
 
 
+@pytest.mark.slow
 def test_solved_stub_is_named(tmp_path: Path) -> None:
     root = checkout_copy(tmp_path)
     shutil.copy(root / "solutions" / f"{TOPIC}.py", root / "exercises" / f"{TOPIC}.py")
@@ -66,6 +69,7 @@ def test_solved_stub_is_named(tmp_path: Path) -> None:
     assert "where: exercises/concepts.py" in proc.stdout and "next: python grader.py concepts" in proc.stdout
 
 
+@pytest.mark.slow
 def test_mistake_no_longer_caught_is_named(tmp_path: Path) -> None:
     root = checkout_copy(tmp_path)
     expect = root / "selftests" / "mistakes" / TOPIC / "expect.toml"

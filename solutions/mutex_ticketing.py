@@ -38,12 +38,31 @@ def _write_atomic(db_path: str, data: dict[str, int]) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             json.dump(data, f)
-        os.replace(temp, db_path)
+        _replace(temp, db_path)
     except BaseException:
         # Leave no temporary file behind when something went wrong.
         if os.path.exists(temp):
             os.remove(temp)
         raise
+
+
+def _replace(temp: str, db_path: str, patience: float = 2.0) -> None:
+    """``os.replace``, tried again for a moment where it is refused.
+
+    On Windows a file that another process has open (a buyer searching
+    right now) cannot be replaced: PermissionError. The reader closes it
+    within milliseconds, so a short retry is all it takes; elsewhere the
+    first try succeeds.
+    """
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            os.replace(temp, db_path)
+            return
+        except PermissionError:
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(0.01)
 
 
 def search(i: int, db_path: str) -> int:

@@ -9,11 +9,10 @@ through the sandbox, never imported here.
 from __future__ import annotations
 
 import hashlib
-from typing import Any, NoReturn
 
 import pytest
 
-from grading.testing import Text, fail
+from grading.testing import Sandbox, Text, fail
 
 SALT = "day30-concepts/7f3c91e2:"
 
@@ -35,77 +34,72 @@ def _hash(qid: str, letter: str) -> str:
     return hashlib.sha256(f"{SALT}{qid}:{letter}".encode()).hexdigest()
 
 
-def _raise(text: Text) -> NoReturn:
-    fail(en=text.en, zh=text.zh)
-
-
-def _grade(sandbox: Any, qid: str) -> None:
+def _grade(sandbox: Sandbox, qid: str) -> None:
     """Read ANSWERS[qid] from the student's module and compare its hash."""
     answers = sandbox.get("ANSWERS").unwrap()
     if not isinstance(answers, dict):
-        _raise(NOT_A_DICT.format(got=repr(answers)[:80], kind=type(answers).__name__))
+        fail(NOT_A_DICT, got=repr(answers)[:80], kind=type(answers).__name__)
     if qid not in answers:
-        _raise(MISSING.format(qid=qid))
+        fail(MISSING, qid=qid)
     raw = answers[qid]
     if not isinstance(raw, str):
-        _raise(NOT_A_STR.format(qid=qid, got=repr(raw)[:40], kind=type(raw).__name__))
+        fail(NOT_A_STR, qid=qid, got=repr(raw)[:40], kind=type(raw).__name__)
     # "b", " B " and "B" are the same answer.
     letter = raw.strip().upper()
     if not letter:
-        _raise(UNANSWERED.format(qid=qid))
+        fail(UNANSWERED, qid=qid)
     if letter not in CHOICES:
-        _raise(NOT_A_CHOICE.format(qid=qid, got=repr(raw)))
+        fail(NOT_A_CHOICE, qid=qid, got=repr(raw))
     if _hash(qid, letter) != ANSWER_HASHES[qid]:
         concept, section = REVISIT[qid]
         # The message names the concept and where to read, never the answer.
-        _raise(WRONG.format(qid=qid, got=letter, concept_en=concept.en,
-                            concept_zh=concept.zh, section=section))
+        fail(WRONG, qid=qid, got=letter, concept=concept, section=section)
 
 
 @pytest.mark.points(1)
-def test_q1_space_multiplexing(sandbox: Any) -> None:
+def test_q1_space_multiplexing(sandbox: Sandbox) -> None:
     """q1 空间上的复用 / q1 multiplexing in space"""
     _grade(sandbox, "q1")
 
 
 @pytest.mark.points(1)
-def test_q2_time_multiplexing(sandbox: Any) -> None:
+def test_q2_time_multiplexing(sandbox: Sandbox) -> None:
     """q2 时间上的复用：切换 + 保存状态 / q2 multiplexing in time: switch + save state"""
     _grade(sandbox, "q2")
 
 
 @pytest.mark.points(1)
-def test_q3_cpu_taken_on_io(sandbox: Any) -> None:
+def test_q3_cpu_taken_on_io(sandbox: Sandbox) -> None:
     """q3 遇到 IO 时剥夺 CPU / q3 the OS takes the CPU away on I/O"""
     _grade(sandbox, "q3")
 
 
 @pytest.mark.points(1)
-def test_q4_cpu_taken_on_long_use(sandbox: Any) -> None:
+def test_q4_cpu_taken_on_long_use(sandbox: Sandbox) -> None:
     """q4 长时间占用 CPU 时剥夺 CPU / q4 the OS takes the CPU away from a long computation"""
     _grade(sandbox, "q4")
 
 
 @pytest.mark.points(1)
-def test_q5_concurrency_vs_parallelism(sandbox: Any) -> None:
+def test_q5_concurrency_vs_parallelism(sandbox: Sandbox) -> None:
     """q5 并发与并行：单核能否并行 / q5 concurrency vs parallelism: can one core run in parallel"""
     _grade(sandbox, "q5")
 
 
 @pytest.mark.points(1)
-def test_q6_sync_vs_async(sandbox: Any) -> None:
+def test_q6_sync_vs_async(sandbox: Sandbox) -> None:
     """q6 同步与异步：任务的提交方式 / q6 sync vs async: how a task is submitted"""
     _grade(sandbox, "q6")
 
 
 @pytest.mark.points(1)
-def test_q7_blocking_vs_non_blocking(sandbox: Any) -> None:
+def test_q7_blocking_vs_non_blocking(sandbox: Sandbox) -> None:
     """q7 阻塞与非阻塞：进程的状态 / q7 blocking vs non-blocking: a process's state"""
     _grade(sandbox, "q7")
 
 
 @pytest.mark.points(1)
-def test_q8_three_process_states(sandbox: Any) -> None:
+def test_q8_three_process_states(sandbox: Sandbox) -> None:
     """q8 进程的三种状态 / q8 the three states of a process"""
     _grade(sandbox, "q8")
 
@@ -159,8 +153,8 @@ NOT_A_CHOICE = Text(
     zh='ANSWERS["{qid}"] 是 {got}，不是选项 A、B、C、D 之一。',
 )
 WRONG = Text(
-    en="{qid}: your answer {got} is not right. The question is about {concept_en}; "
+    en="{qid}: your answer {got} is not right. The question is about {concept}; "
        "re-read the lesson's section 「{section}」 and try again.",
-    zh="{qid}：你的答案 {got} 不对。这道题考的是{concept_zh}；"
+    zh="{qid}：你的答案 {got} 不对。这道题考的是{concept}；"
        "重读课程「{section}」一节，再试一次。",
 )

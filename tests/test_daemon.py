@@ -16,15 +16,12 @@ sleeping the daemon's whole time.
 """
 from __future__ import annotations
 
-import re
 from pathlib import Path
-from typing import Any, NoReturn
 
 import psutil
 import pytest
 
-from grading.sandbox import Call, ProcessSnapshot
-from grading.testing import Text, fail, wait_for
+from grading.testing import Call, ProcessSnapshot, Sandbox, Text, fail, read_pid, read_text, wait_for
 
 #: guard's sleep when it is called directly.
 GUARD_SLEEP = 0.3
@@ -36,27 +33,30 @@ SECONDS = 2.0
 LONG_SECONDS = 3.0
 #: The main process must be gone this many seconds before the daemon would end.
 MARGIN = 1.0
+#: A start_daemon that took this share of the daemon's sleep waited for it.
+JOIN_SHARE = 0.8
 #: Seconds the daemon may take to disappear once the main process has ended.
 DIES_WITHIN = 1.0
 
 
-def _say(text: Text, **values: Any) -> NoReturn:
-    fail(en=text.en.format(**values), zh=text.zh.format(**values))
-
-
-def _call_start_daemon(sandbox, seconds: float, pid_file: Path) -> tuple[Call, ProcessSnapshot]:
+def _call_start_daemon(sandbox: Sandbox, seconds: float, pid_file: Path) -> tuple[Call, ProcessSnapshot]:
     """Call start_daemon; name the two mistakes that raise, else demand a Process."""
     result = sandbox.call("start_daemon", seconds, str(pid_file), keep_children=True,
                           timeout=seconds + 8)
     error = result.error
     if error is not None and error.phase == "call":
         if error.type == "AssertionError" and "already started" in error.message:
-            _say(AFTER_START, seconds=seconds, message=error.message)
+            fail(AFTER_START, seconds=seconds, message=error.message)
         if error.type == "TypeError" and "not callable" in error.message:
-            _say(CALLED, seconds=seconds, message=error.message)
+            fail(CALLED, seconds=seconds, message=error.message)
     value = result.unwrap()
     if not isinstance(value, ProcessSnapshot):
-        _say(NOT_A_PROCESS, seconds=seconds, got=repr(value))
+        fail(NOT_A_PROCESS, seconds=seconds, got=repr(value))
+    # A daemon that had already ended when start_daemon returned, after the
+    # call took its whole sleep: start_daemon waited for it (join()). Said
+    # first, so that no test blames the daemon flag for what joining did.
+    if value.exitcode is not None and (result.elapsed or 0.0) >= JOIN_SHARE * seconds:
+        fail(JOINED, seconds=seconds, took=result.elapsed, daemon=value.daemon)
     return result, value
 
 
@@ -70,79 +70,67 @@ def _gone(pid: int) -> bool:
 def _daemon_pid(snapshot: ProcessSnapshot, pid_file: Path) -> int:
     if snapshot.pid is not None:
         return snapshot.pid
-    pid = _read_pid(pid_file)
+    pid = read_pid(pid_file)
     if pid is None:
-        _say(NO_PID)
+        fail(NO_PID)
     return pid
 
 
-def _read_pid(pid_file: Path) -> int | None:
-    match = re.search(r"\d+", _read(pid_file))
-    return int(match.group()) if match else None
-
-
-def _read(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return ""
-
-
 @pytest.mark.points(1)
-def test_guard_writes_pid_then_over(sandbox, start_method, tmp_path: Path) -> None:
+def test_guard_writes_pid_then_over(sandbox: Sandbox, start_method: str, tmp_path: Path) -> None:
     """guard 写下 pid，睡眠，再追加 over / guard writes its pid, sleeps, then appends 'over'"""
     pid_file = tmp_path / "guard.pid"
     result = sandbox.call("guard", GUARD_SLEEP, str(pid_file))
     result.unwrap()
-    text = _read(pid_file)
-    pid = _read_pid(pid_file)
+    text = read_text(pid_file)
+    pid = read_pid(pid_file)
     if pid is None and "over" in text:
         # "over" written with "w": the pid was overwritten.
-        _say(GUARD_OVER, sleep=GUARD_SLEEP, got=repr(text[:200]))
+        fail(GUARD_OVER, sleep=GUARD_SLEEP, got=repr(text[:200]))
     if pid != result.pid:
-        _say(GUARD_PID, sleep=GUARD_SLEEP, pid=result.pid, got=repr(text[:200]))
+        fail(GUARD_PID, sleep=GUARD_SLEEP, pid=result.pid, got=repr(text[:200]))
     if "over" not in text.partition(str(pid))[2]:
-        _say(GUARD_OVER, sleep=GUARD_SLEEP, got=repr(text[:200]))
+        fail(GUARD_OVER, sleep=GUARD_SLEEP, got=repr(text[:200]))
     least = GUARD_SHARE * GUARD_SLEEP
     if result.elapsed is not None and result.elapsed < least:
-        _say(GUARD_SLEPT, sleep=GUARD_SLEEP, took=result.elapsed, least=least)
+        fail(GUARD_SLEPT, sleep=GUARD_SLEEP, took=result.elapsed, least=least)
 
 
 @pytest.mark.points(1)
-def test_start_daemon_returns_daemon(sandbox, start_method, tmp_path: Path) -> None:
+def test_start_daemon_returns_daemon(sandbox: Sandbox, start_method: str, tmp_path: Path) -> None:
     """start_daemon 返回已启动的守护进程 / start_daemon returns a started daemon process"""
     _, snapshot = _call_start_daemon(sandbox, SECONDS, tmp_path / "guard.pid")
     if snapshot.daemon is not True:
-        _say(NOT_DAEMON, seconds=SECONDS, got=snapshot.daemon)
+        fail(NOT_DAEMON, seconds=SECONDS, got=snapshot.daemon)
     if snapshot.alive is not True:
-        _say(NOT_ALIVE, seconds=SECONDS, exitcode=snapshot.exitcode)
+        fail(NOT_ALIVE, seconds=SECONDS, exitcode=snapshot.exitcode)
 
 
 @pytest.mark.points(1)
-def test_daemon_ends_with_main(sandbox, start_method, tmp_path: Path) -> None:
+def test_daemon_ends_with_main(sandbox: Sandbox, start_method: str, tmp_path: Path) -> None:
     """主进程结束，守护进程随之结束 / the daemon ends when the main process ends"""
     pid_file = tmp_path / "guard.pid"
     result, snapshot = _call_start_daemon(sandbox, LONG_SECONDS, pid_file)
     pid = _daemon_pid(snapshot, pid_file)
     if not wait_for(lambda: _gone(pid), DIES_WITHIN):
-        _say(SURVIVED, seconds=LONG_SECONDS, pid=pid, within=DIES_WITHIN)
+        fail(SURVIVED, seconds=LONG_SECONDS, pid=pid, within=DIES_WITHIN)
     limit = LONG_SECONDS - MARGIN
     if result.wall >= limit:
-        _say(MAIN_WAITED, seconds=LONG_SECONDS, wall=result.wall, limit=limit)
+        fail(MAIN_WAITED, seconds=LONG_SECONDS, wall=result.wall, limit=limit)
 
 
 @pytest.mark.points(1)
-def test_over_never_written(sandbox, start_method, tmp_path: Path) -> None:
+def test_over_never_written(sandbox: Sandbox, start_method: str, tmp_path: Path) -> None:
     """守护进程来不及写 over / the daemon never gets to write 'over'"""
     pid_file = tmp_path / "guard.pid"
     result, snapshot = _call_start_daemon(sandbox, SECONDS, pid_file)
     pid = _daemon_pid(snapshot, pid_file)
     # Watch until the daemon is gone (then nothing can write any more), or
     # past the moment it would have written "over".
-    wait_for(lambda: "over" in _read(pid_file) or _gone(pid),
+    wait_for(lambda: "over" in read_text(pid_file) or _gone(pid),
              max(SECONDS + 0.5 - result.wall, DIES_WITHIN))
-    if "over" in _read(pid_file):
-        _say(OVER_WRITTEN, seconds=SECONDS, wall=result.wall)
+    if "over" in read_text(pid_file):
+        fail(OVER_WRITTEN, seconds=SECONDS, wall=result.wall)
 
 
 # -- messages --------------------------------------------------------------------
@@ -167,6 +155,15 @@ NOT_A_PROCESS = Text(
        "multiprocessing.Process object (return p after p.start()).",
     zh="start_daemon({seconds:g}, pid_file) 返回了 {got}；应当返回已经启动的 "
        "multiprocessing.Process 对象（p.start() 之后 return p）。",
+)
+JOINED = Text(
+    en="start_daemon({seconds:g}, pid_file) took {took:.2f} s and returned a process that had "
+       "already ended (daemon = {daemon}): it waited for the child to finish its {seconds:g} s "
+       "sleep, as p.join() does. A daemon is left running: return p right after p.start(), "
+       "without join(); the main process ending is what ends the daemon.",
+    zh="start_daemon({seconds:g}, pid_file) 用了 {took:.2f} 秒，返回的进程已经结束（daemon = "
+       "{daemon}）：它等子进程睡完了 {seconds:g} 秒，就像 p.join() 那样。守护进程要让它继续运行："
+       "p.start() 之后直接 return p，不要 join()；主进程结束时守护进程自然随之结束。",
 )
 NO_PID = Text(
     en="The process start_daemon returned has no pid and pid_file holds none: it was never "

@@ -7,19 +7,18 @@ no time ratio would separate the two reliably. Times are still measured
 (inside the sandbox's interpreter, around the student's call:
 ``Call.elapsed``) and shown in every message; the only bounds on them are
 lower bounds a correct solution cannot miss (a sleep takes at least its
-time).
+time). Every test first asks for evidence, seen from outside, that the call
+really started a child (``require_children``): a function that only sleeps or
+returns a number earns nothing.
 """
 from __future__ import annotations
 
-import time
 from numbers import Real
 from typing import Any
 
-import psutil
 import pytest
 
-from grading.sandbox import Call
-from grading.testing import Text, check
+from grading.testing import Sandbox, Text, Watched, check, require_children, watch
 
 #: One child's sleep: long enough to be seen, short enough to keep the topic quick.
 SLEEP = 0.2
@@ -32,205 +31,101 @@ SERIAL_SHARE = 0.85
 #: run_parallel must not return before its children have slept this share
 #: of their sleep (a function that never joins returns at once).
 WAIT_SHARE = 0.85
-#: How long a watched call may take, and how often its children are counted.
+#: How long a watched call may take.
 WATCH_LIMIT = 15.0
-WATCH_EVERY = 0.02
-#: The pause between the two looks that find children left behind.
-SETTLE = 0.05
-#: The multiprocessing helper that spawn starts; not the student's child.
-RESOURCE_TRACKER = "multiprocessing.resource_tracker"
 
 
 def _is_seconds(value: Any) -> bool:
     return isinstance(value, Real) and not isinstance(value, bool)
 
 
+def _run(sandbox: Sandbox, function: str, durations: list[float]) -> Watched:
+    """The call, watched from outside; it must really start a child process
+    (a function that only sleeps, or returns a number, earns nothing)."""
+    watched = watch(sandbox, function, durations, limit=WATCH_LIMIT)
+    watched.result.unwrap()
+    if durations:
+        require_children(watched, NO_CHILDREN, call=function, args=durations)
+    return watched
+
+
 @pytest.mark.points(1)
-def test_parallel_overlaps(sandbox, start_method) -> None:
+def test_parallel_overlaps(sandbox: Sandbox, start_method: str) -> None:
     """run_parallel 的子进程同时睡眠 / run_parallel's children sleep at the same time"""
     durations = [SLEEP] * N
-    most, result = _watch(sandbox, "run_parallel", durations)
-    result.unwrap()
-    total = sum(durations)
-    check(
-        most >= 2,
-        en=JOINED_IN_LOOP.en.format(args=durations, most=most, took=result.elapsed, total=total,
-                                   one=SLEEP),
-        zh=JOINED_IN_LOOP.zh.format(args=durations, most=most, took=result.elapsed, total=total,
-                                   one=SLEEP),
-    )
+    watched = _run(sandbox, "run_parallel", durations)
+    check(watched.most_running() >= 2, JOINED_IN_LOOP, args=durations, most=watched.most_running(),
+          took=watched.result.elapsed, total=sum(durations), one=SLEEP)
 
 
 @pytest.mark.points(1)
-def test_parallel_waits_for_children(sandbox, start_method) -> None:
+def test_parallel_waits_for_children(sandbox: Sandbox, start_method: str) -> None:
     """run_parallel 等子进程睡完才返回 / run_parallel returns only after its children have slept"""
     durations = [SLEEP, SLEEP]
-    result = sandbox.call("run_parallel", durations)
-    result.unwrap()
+    result = _run(sandbox, "run_parallel", durations).result
     least = WAIT_SHARE * SLEEP
-    check(
-        result.elapsed >= least,
-        en=NO_JOIN.en.format(args=durations, took=result.elapsed, one=SLEEP, least=least),
-        zh=NO_JOIN.zh.format(args=durations, took=result.elapsed, one=SLEEP, least=least),
-    )
+    check(result.elapsed is not None and result.elapsed >= least, NO_JOIN, args=durations,
+          took=result.elapsed or 0.0, one=SLEEP, least=least)
 
 
 @pytest.mark.points(0.5)
-def test_serial_one_at_a_time(sandbox, start_method) -> None:
+def test_serial_one_at_a_time(sandbox: Sandbox, start_method: str) -> None:
     """run_serial 一个接一个运行 / run_serial runs the children one after another"""
     durations = [SLEEP, SLEEP]
-    most, result = _watch(sandbox, "run_serial", durations)
-    result.unwrap()
+    watched = _run(sandbox, "run_serial", durations)
+    took = watched.result.elapsed or 0.0
     total = sum(durations)
     least = SERIAL_SHARE * total
-    check(
-        most <= 1 and result.elapsed >= least,
-        en=NOT_SERIAL.en.format(args=durations, took=result.elapsed, most=most, total=total,
-                               least=least),
-        zh=NOT_SERIAL.zh.format(args=durations, took=result.elapsed, most=most, total=total,
-                               least=least),
-    )
+    check(watched.most_running() <= 1 and took >= least, NOT_SERIAL, args=durations, took=took,
+          most=watched.most_running(), total=total, least=least)
 
 
 @pytest.mark.points(0.5)
-def test_returns_elapsed_seconds(sandbox, start_method) -> None:
+def test_returns_elapsed_seconds(sandbox: Sandbox, start_method: str) -> None:
     """返回值是花费的秒数 / both functions return the seconds they took"""
     for function, durations in (("run_parallel", [TICK, TICK]), ("run_serial", [TICK])):
-        result = sandbox.call(function, durations)
-        value = result.unwrap()
-        measured = result.elapsed
+        result = _run(sandbox, function, durations).result
+        value = result.value
+        measured = result.elapsed or 0.0
         # The student may start the clock a little later or stop it a little
         # earlier than the sandbox does; anything near the real time is fine.
         # Returning 0, milliseconds or time.time() itself is far outside.
         tolerance = 0.05 + 0.2 * measured
-        check(
-            _is_seconds(value) and abs(value - measured) <= tolerance,
-            en=WRONG_ELAPSED.en.format(call=function, args=durations, got=repr(value),
-                                      measured=measured),
-            zh=WRONG_ELAPSED.zh.format(call=function, args=durations, got=repr(value),
-                                      measured=measured),
-        )
+        check(_is_seconds(value) and abs(value - measured) <= tolerance, WRONG_ELAPSED,
+              call=function, args=durations, got=repr(value), measured=measured)
 
 
 @pytest.mark.points(0.5)
-def test_no_child_left_running(sandbox, start_method) -> None:
+def test_no_child_left_running(sandbox: Sandbox, start_method: str) -> None:
     """返回时没有子进程还在运行 / no child is still running when the functions return"""
-    # A child that was not joined is seen whatever its sleep: still running,
-    # or ended and left as a zombie, so the sleeps can be short.
+    # The call is held open after it returns, so a child that was not joined is
+    # seen whatever its sleep: still running, or ended and left as a zombie
+    # (at a normal exit multiprocessing would join it for the student).
     for function, durations in (("run_parallel", [TICK, TICK]), ("run_serial", [TICK])):
-        # hold=True: the interpreter stays alive after the call, so the
-        # children it did not wait for can be seen (at a normal exit
-        # multiprocessing would join them for the student).
-        with sandbox.start(function, durations, hold=True) as running:
-            children = Children(running.process)
-            if running.returned(timeout=10):
-                children.sample()
-                children.settle()
-            result = running.finish()
-        result.unwrap()
-        left = children.left_behind()
+        left = _run(sandbox, function, durations).left_behind()
         states = ", ".join(f"pid {pid} ({status})" for pid, status in left.items())
-        check(
-            not left,
-            en=CHILD_LEFT.en.format(call=function, args=durations, count=len(left), states=states),
-            zh=CHILD_LEFT.zh.format(call=function, args=durations, count=len(left), states=states),
-        )
+        check(not left, CHILD_LEFT, call=function, args=durations, count=len(left), states=states)
 
 
 @pytest.mark.points(0.5)
-def test_empty_list(sandbox, start_method) -> None:
+def test_empty_list(sandbox: Sandbox, start_method: str) -> None:
     """空列表也能用 / an empty list works"""
     for function in ("run_parallel", "run_serial"):
-        result = sandbox.call(function, [])
-        value = result.unwrap()
-        check(
-            _is_seconds(value) and 0 <= value < 0.5,
-            en=EMPTY.en.format(call=function, got=repr(value)),
-            zh=EMPTY.zh.format(call=function, got=repr(value)),
-        )
-
-
-def _watch(sandbox: Any, function: str, durations: list[float]) -> tuple[int, Call]:
-    """Run the call while counting its children: the most seen running at once.
-
-    Counting processes, not seconds, is what makes this fair under load: with
-    spawn on a busy machine each child may take a second to boot, but
-    started-then-joined children are never two at a time, and started-all
-    children always are, for as long as a sleep lasts.
-    """
-    # hold=True keeps the interpreter alive after the call, so children that
-    # were never joined are counted too (they did run at the same time; that
-    # they were left behind is another test's business).
-    with sandbox.start(function, durations, hold=True) as running:
-        children = Children(running.process)
-        deadline = time.monotonic() + WATCH_LIMIT
-        while time.monotonic() < deadline:
-            returned = running.returned(timeout=WATCH_EVERY)
-            children.sample()
-            if returned:
-                break
-        children.settle()
-        result = running.finish(timeout=WATCH_LIMIT)
-    return children.most_running(), result
-
-
-class Children:
-    """Samples of an interpreter's children, spawn's resource tracker left out.
-
-    The tracker is known by its command line, but between fork and exec a new
-    process still shows its parent's. So samples keep every pid, and the
-    tracker's pid is taken out when counting, once any sample has shown it.
-    """
-
-    def __init__(self, process: psutil.Process) -> None:
-        self.process = process
-        self.samples: list[dict[int, str]] = []
-        self.trackers: set[int] = set()
-
-    def sample(self) -> dict[int, str]:
-        """The children now, pid -> status (zombies included)."""
-        seen: dict[int, str] = {}
-        try:
-            children = self.process.children(recursive=True)
-        except psutil.Error:
-            return seen
-        for child in children:
-            try:
-                status = child.status()
-                # A zombie has no command line left to read (and is never the tracker).
-                if status != psutil.STATUS_ZOMBIE and any(
-                        RESOURCE_TRACKER in part for part in child.cmdline()):
-                    self.trackers.add(child.pid)
-                    continue
-            except psutil.Error:
-                continue
-            seen[child.pid] = status
-        self.samples.append(seen)
-        return seen
-
-    def settle(self) -> None:
-        """One more look a moment later, so that a tracker caught before its
-        exec is recognised."""
-        time.sleep(SETTLE)
-        self.sample()
-
-    def most_running(self) -> int:
-        """The most children seen running (not zombies) in one sample."""
-        return max((sum(1 for pid, status in seen.items()
-                        if pid not in self.trackers and status != psutil.STATUS_ZOMBIE)
-                    for seen in self.samples), default=0)
-
-    def left_behind(self) -> dict[int, str]:
-        """Children, running or zombie, in both of the last two samples."""
-        if len(self.samples) < 2:
-            return {}
-        before, after = self.samples[-2], self.samples[-1]
-        return {pid: status for pid, status in after.items()
-                if pid in before and pid not in self.trackers}
+        # Only a function that runs processes for a real list earns this.
+        _run(sandbox, function, [TICK])
+        value = sandbox.call(function, []).unwrap()
+        check(_is_seconds(value) and 0 <= value < 0.5, EMPTY, call=function, got=repr(value))
 
 
 # -- messages ------------------------------------------------------------------
 
+NO_CHILDREN = Text(
+    en="{call}({args}) started no child process: none was seen running while it ran, and none "
+       "was reaped (joined) when it returned. Each duration needs its own process: "
+       "Process(target=..., args=(d,)), start() and join().",
+    zh="{call}({args}) 没有启动任何子进程：它运行期间看不到子进程在运行，返回时也没有回收"
+       "（join）过子进程。每个时长都要有自己的进程：Process(target=..., args=(d,))、start()、join()。",
+)
 JOINED_IN_LOOP = Text(
     en="run_parallel({args}) never had more than {most} child process running at a time "
        "(it took {took:.2f} s; the sleeps add up to {total:.1f} s). Started together, the "

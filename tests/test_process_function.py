@@ -1,4 +1,12 @@
-"""Hidden tests: 创建进程方式一 / create a process with Process(target=...)."""
+"""Hidden tests: 创建进程方式一 / create a process with Process(target=...).
+
+The log the student's task writes is read from outside, and its pids are
+compared with the pids the harness knows: the interpreter that ran the call
+(``Call.pid``, the parent) and the child in the returned Process. A log that
+carries the parent's pid means the task ran in the parent, which every test
+that starts a process says first (``Process(target=task(...))`` runs task at
+once and starts a process with no target).
+"""
 
 from __future__ import annotations
 
@@ -6,10 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from grading.sandbox import Call, ProcessSnapshot, Sandbox
-from grading.testing import check, fail
+from grading.testing import Call, ProcessSnapshot, Sandbox, Text, check, fail
 
 NAME = "egon"
+#: task sleeps about 0.2 s between its lines; at least this much counts.
+LEAST_SLEEP = 0.1
 
 
 def log_lines(path: Path) -> list[str]:
@@ -21,13 +30,22 @@ def expected_lines(pid: int | None) -> list[str]:
 
 
 def started_process(sandbox: Sandbox, log: Path) -> tuple[Call, ProcessSnapshot]:
-    """Call start(); fail unless it returned a Process object."""
+    """Call start(); fail unless it returned a Process object whose task did not
+    run in the parent."""
     result = sandbox.call("start", NAME, str(log), timeout=15)
     value = result.unwrap()
+    lines = log_lines(log)
+    if any(line.endswith(f" {result.pid}") for line in lines):
+        # The task ran in the parent: by p.run() (the Process was never
+        # started) or by target=task(...) (a Process with no target started).
+        if isinstance(value, ProcessSnapshot) and value.pid is None:
+            fail(NEVER_STARTED)
+        fail(TARGET_CALLED, lines=lines, pid=result.pid)
     if not isinstance(value, ProcessSnapshot):
-        fail(en=f"start() returned {value!r}; it must return the Process object it started "
-                "(`return p`).",
-             zh=f"start() 返回了 {value!r}；它应当返回所启动的 Process 对象（`return p`）。")
+        fail(NOT_A_PROCESS, got=repr(value))
+    if value.daemon and lines[-1:] != [f"{NAME} is over {value.pid}"]:
+        # Killed with the main process before its last line: said first.
+        fail(NO_LAST_LINE, lines=lines, pid=value.pid)
     return result, value
 
 
@@ -39,14 +57,9 @@ def test_task_writes_two_lines(sandbox: Sandbox, tmp_path: Path) -> None:
     result.unwrap()
     lines = log_lines(log)
     want = expected_lines(result.pid)
-    check(lines == want,
-          en=f"called task({NAME!r}, log_path) in a process with pid {result.pid}; the log holds "
-             f"{lines!r}, expected {want!r}.",
-          zh=f"在 pid 为 {result.pid} 的进程里调用 task({NAME!r}, log_path)；日志内容是 {lines!r}，"
-             f"应为 {want!r}。")
-    check(result.elapsed is not None and result.elapsed >= 0.1,
-          en=f"task() returned after {result.elapsed:.2f} s; it should sleep about 0.2 s between the lines.",
-          zh=f"task() 用了 {result.elapsed:.2f} 秒就返回了；两行之间应睡眠约 0.2 秒。")
+    check(lines == want, TASK_LOG, name=NAME, pid=result.pid, lines=lines, want=want)
+    took = result.elapsed or 0.0
+    check(took >= LEAST_SLEEP, TASK_NO_SLEEP, took=took)
 
 
 @pytest.mark.points(1)
@@ -54,35 +67,18 @@ def test_start_returns_without_joining(sandbox: Sandbox, start_method: str, tmp_
     """start 启动进程后立即返回，不 join / start() starts the process and returns without joining"""
     _, proc = started_process(sandbox, tmp_path / "log.txt")
     if proc.pid is None:
-        fail(en="start() returned a Process that was never started: call p.start() "
-                "(p.run() runs the task in the current process instead).",
-             zh="start() 返回的进程没有启动：要调用 p.start()（p.run() 只会在当前进程里执行任务）。")
-    check(proc.alive,
-          en=f"when start() returned, its process had already ended (exit code {proc.exitcode}): "
-             "start() must not wait for it. Remove the p.join() — the main process goes on "
-             "while the child runs.",
-          zh=f"start() 返回时子进程已经结束（退出码 {proc.exitcode}）：start() 不应等待它。"
-             "去掉 p.join()——子进程运行时主进程继续往下执行。")
+        fail(NEVER_STARTED)
+    check(proc.alive, ALREADY_ENDED, exitcode=proc.exitcode)
 
 
 @pytest.mark.points(1)
 def test_task_runs_in_the_child(sandbox: Sandbox, start_method: str, tmp_path: Path) -> None:
     """日志来自子进程的 pid / the log lines come from the child's pid"""
     log = tmp_path / "log.txt"
-    result, proc = started_process(sandbox, log)
+    _, proc = started_process(sandbox, log)
     lines = log_lines(log)
-    if any(str(result.pid) in line for line in lines):
-        fail(en=f"the log {lines!r} carries the parent's pid {result.pid}: task ran in the main "
-                "process. Pass the function itself, target=task, with args=(name, log_path) — "
-                "target=task(...) calls it at once, in the parent.",
-             zh=f"日志 {lines!r} 中是父进程的 pid {result.pid}：task 在主进程里运行了。"
-                "应传函数本身 target=task，参数放在 args=(name, log_path)——"
-                "target=task(...) 会立刻在父进程中调用它。")
     want = expected_lines(proc.pid)
-    check(lines == want,
-          en=f"after the program ended the log holds {lines!r}; expected the child's "
-             f"(pid {proc.pid}) two lines {want!r}.",
-          zh=f"程序结束后日志内容是 {lines!r}；应为子进程（pid {proc.pid}）写的两行 {want!r}。")
+    check(lines == want, CHILD_LOG, lines=lines, pid=proc.pid, want=want)
 
 
 @pytest.mark.points(1)
@@ -90,12 +86,57 @@ def test_program_waits_for_child(sandbox: Sandbox, start_method: str, tmp_path: 
     """主进程结束前子进程完成，不留下进程 / the child finishes, nothing is left running"""
     log = tmp_path / "log.txt"
     result, proc = started_process(sandbox, log)
-    check(not result.leftovers,
-          en=f"processes were still running after the program ended: {[p.pid for p in result.leftovers]}.",
-          zh=f"程序结束后仍有进程在运行：{[p.pid for p in result.leftovers]}。")
+    check(not result.leftovers, LEFT_RUNNING, pids=[p.pid for p in result.leftovers])
     lines = log_lines(log)
-    check(lines[-1:] == [f"{NAME} is over {proc.pid}"],
-          en=f"the child never wrote its last line (the log holds {lines!r}). A daemon child "
-             "(daemon=True) is killed when the main process ends; this one must run to its end.",
-          zh=f"子进程没有写出最后一行（日志内容 {lines!r}）。守护进程（daemon=True）"
-             "会随主进程结束而被杀死；这里的子进程必须运行完。")
+    check(lines[-1:] == [f"{NAME} is over {proc.pid}"], NO_LAST_LINE, lines=lines, pid=proc.pid)
+
+
+# -- messages ------------------------------------------------------------------
+
+TARGET_CALLED = Text(
+    en="the log {lines!r} carries the parent's pid {pid}: task ran in the main process. Pass "
+       "the function itself, target=task, with args=(name, log_path) — target=task(...) calls "
+       "it at once, in the parent, and gives Process its return value (None) as the target.",
+    zh="日志 {lines!r} 中是父进程的 pid {pid}：task 在主进程里运行了。应传函数本身 target=task，"
+       "参数放在 args=(name, log_path)——target=task(...) 会立刻在父进程中调用它，"
+       "再把它的返回值（None）作为 target 交给 Process。",
+)
+NOT_A_PROCESS = Text(
+    en="start() returned {got}; it must return the Process object it started (`return p`).",
+    zh="start() 返回了 {got}；它应当返回所启动的 Process 对象（`return p`）。",
+)
+TASK_LOG = Text(
+    en="called task({name!r}, log_path) in a process with pid {pid}; the log holds {lines!r}, "
+       "expected {want!r}.",
+    zh="在 pid 为 {pid} 的进程里调用 task({name!r}, log_path)；日志内容是 {lines!r}，应为 {want!r}。",
+)
+TASK_NO_SLEEP = Text(
+    en="task() returned after {took:.2f} s; it should sleep about 0.2 s between the lines.",
+    zh="task() 用了 {took:.2f} 秒就返回了；两行之间应睡眠约 0.2 秒。",
+)
+NEVER_STARTED = Text(
+    en="start() returned a Process that was never started: call p.start() (p.run() runs the "
+       "task in the current process instead).",
+    zh="start() 返回的进程没有启动：要调用 p.start()（p.run() 只会在当前进程里执行任务）。",
+)
+ALREADY_ENDED = Text(
+    en="when start() returned, its process had already ended (exit code {exitcode}): start() "
+       "must not wait for it. Remove the p.join() — the main process goes on while the child runs.",
+    zh="start() 返回时子进程已经结束（退出码 {exitcode}）：start() 不应等待它。"
+       "去掉 p.join()——子进程运行时主进程继续往下执行。",
+)
+CHILD_LOG = Text(
+    en="after the program ended the log holds {lines!r}; expected the child's (pid {pid}) two "
+       "lines {want!r}.",
+    zh="程序结束后日志内容是 {lines!r}；应为子进程（pid {pid}）写的两行 {want!r}。",
+)
+LEFT_RUNNING = Text(
+    en="processes were still running after the program ended: {pids}.",
+    zh="程序结束后仍有进程在运行：{pids}。",
+)
+NO_LAST_LINE = Text(
+    en="the child (pid {pid}) never wrote its last line (the log holds {lines!r}). A daemon child "
+       "(daemon=True) is killed when the main process ends; this one must run to its end.",
+    zh="子进程（pid {pid}）没有写出最后一行（日志内容 {lines!r}）。守护进程（daemon=True）"
+       "会随主进程结束而被杀死；这里的子进程必须运行完。",
+)

@@ -8,163 +8,115 @@ terminating is stopped by the call's time limit.
 from __future__ import annotations
 
 import signal
-import time
 from typing import Any
 
-import psutil
 import pytest
 
-from grading.testing import Text, check, fail
+from grading.testing import Sandbox, Text, check, fail, require_children, watch
 
 KEYS = ("parent_pid", "child_pid", "child_ppid", "child_current_pid")
 #: The sleep terminate_sleeper is asked to cut short.
 LONG_SLEEP = 30
 #: terminate_sleeper must return within this many seconds.
 QUICK = 1.5
-#: The multiprocessing helper that spawn starts; not the student's child.
-RESOURCE_TRACKER = "multiprocessing.resource_tracker"
-#: The pause between the two looks that find children left behind.
-SETTLE = 0.05
+#: SIGKILL's exit code where the platform has the signal (not on Windows).
+KILLED_CODE = -int(getattr(signal, "SIGKILL", 9))
 
 
-def _family(sandbox: Any) -> tuple[dict[str, Any], int]:
-    """family()'s dict (checked for its keys) and the pid of the parent interpreter."""
-    result = sandbox.call("family")
+def _family(sandbox: Sandbox) -> tuple[dict[str, Any], int]:
+    """family()'s dict (checked for its keys) and the pid of the parent interpreter.
+
+    Every pid in it could be made up in the parent (os.getpid() and a guess):
+    the call is watched from outside, and a child must really have run."""
+    watched = watch(sandbox, "family")
+    result = watched.result
     value = result.unwrap()
+    require_children(watched, NO_CHILD, call="family()", got=repr(value))
     if not isinstance(value, dict):
-        fail(en=NOT_A_DICT.en.format(got=repr(value)), zh=NOT_A_DICT.zh.format(got=repr(value)))
+        fail(NOT_A_DICT, got=repr(value))
     missing = [k for k in KEYS if k not in value]
     if missing:
-        fail(en=MISSING_KEYS.en.format(missing=missing, got=repr(value)),
-             zh=MISSING_KEYS.zh.format(missing=missing, got=repr(value)))
+        fail(MISSING_KEYS, missing=missing, got=repr(value))
     return value, result.pid
 
 
 @pytest.mark.points(0.5)
-def test_parent_pid_is_the_caller(sandbox, start_method) -> None:
+def test_parent_pid_is_the_caller(sandbox: Sandbox, start_method: str) -> None:
     """parent_pid 是父进程自己的 pid / parent_pid is the parent's own pid"""
     info, pid = _family(sandbox)
-    check(
-        info["parent_pid"] == pid,
-        en=PARENT_WRONG.en.format(got=info["parent_pid"], pid=pid),
-        zh=PARENT_WRONG.zh.format(got=info["parent_pid"], pid=pid),
-    )
+    check(info["parent_pid"] == pid, PARENT_WRONG, got=info["parent_pid"], pid=pid)
 
 
 @pytest.mark.points(0.5)
-def test_child_has_its_own_pid(sandbox, start_method) -> None:
+def test_child_has_its_own_pid(sandbox: Sandbox, start_method: str) -> None:
     """子进程有自己的 pid / the child has a pid of its own"""
     info, pid = _family(sandbox)
     child = info["child_pid"]
-    check(
-        isinstance(child, int) and not isinstance(child, bool) and child > 0
-        and child != info["parent_pid"] and child != pid,
-        en=CHILD_PID_WRONG.en.format(child=child, parent=info["parent_pid"]),
-        zh=CHILD_PID_WRONG.zh.format(child=child, parent=info["parent_pid"]),
-    )
+    check(isinstance(child, int) and not isinstance(child, bool) and child > 0
+        and child != info["parent_pid"] and child != pid, CHILD_PID_WRONG, child=child, parent=info["parent_pid"])
 
 
 @pytest.mark.points(0.5)
-def test_child_sees_its_own_pid(sandbox, start_method) -> None:
+def test_child_sees_its_own_pid(sandbox: Sandbox, start_method: str) -> None:
     """子进程里 current_process().pid 就是 p.pid / current_process().pid in the child is p.pid"""
     info, _ = _family(sandbox)
-    check(
-        info["child_current_pid"] == info["child_pid"],
-        en=CURRENT_WRONG.en.format(seen=info["child_current_pid"], child=info["child_pid"]),
-        zh=CURRENT_WRONG.zh.format(seen=info["child_current_pid"], child=info["child_pid"]),
-    )
+    check(info["child_current_pid"] == info["child_pid"], CURRENT_WRONG, seen=info["child_current_pid"], child=info["child_pid"])
 
 
 @pytest.mark.points(0.5)
-def test_childs_parent_is_the_parent(sandbox, start_method) -> None:
+def test_childs_parent_is_the_parent(sandbox: Sandbox, start_method: str) -> None:
     """子进程的 os.getppid() 是父进程 / the child's os.getppid() is the parent"""
     info, pid = _family(sandbox)
-    check(
-        info["child_ppid"] == pid,
-        en=PPID_WRONG.en.format(seen=info["child_ppid"], pid=pid),
-        zh=PPID_WRONG.zh.format(seen=info["child_ppid"], pid=pid),
-    )
+    check(info["child_ppid"] == pid, PPID_WRONG, seen=info["child_ppid"], pid=pid)
 
 
 @pytest.mark.points(1)
-def test_terminate_then_join(sandbox, start_method) -> None:
+def test_terminate_then_join(sandbox: Sandbox, start_method: str) -> None:
     """terminate 并 join 后已死，退出码 -15 / after terminate() and join() the child is dead, exit code -15"""
-    value = sandbox.call("terminate_sleeper", LONG_SLEEP).unwrap()
+    watched = watch(sandbox, "terminate_sleeper", LONG_SLEEP)
+    value = watched.result.unwrap()
+    # (True, False, -15) can be written in: a child must really have run.
+    require_children(watched, NO_CHILD, call=f"terminate_sleeper({LONG_SLEEP})", got=repr(value))
     expected = (True, False, -signal.SIGTERM.value)
     if not isinstance(value, (tuple, list)) or len(value) != 3:
-        fail(en=NOT_A_TRIPLE.en.format(got=repr(value)), zh=NOT_A_TRIPLE.zh.format(got=repr(value)))
+        fail(NOT_A_TRIPLE, got=repr(value))
     alive_before, alive_after, exitcode = value
     if alive_before is not True:
-        fail(en=NOT_ALIVE_BEFORE.en.format(got=repr(value)),
-             zh=NOT_ALIVE_BEFORE.zh.format(got=repr(value)))
+        fail(NOT_ALIVE_BEFORE, got=repr(value))
     if alive_after is not False or exitcode is None:
-        fail(en=LOOKED_TOO_EARLY.en.format(got=repr(value)),
-             zh=LOOKED_TOO_EARLY.zh.format(got=repr(value)))
-    if exitcode == -signal.SIGKILL.value:
-        fail(en=KILLED.en.format(got=repr(value)), zh=KILLED.zh.format(got=repr(value)))
-    check(
-        tuple(value) == expected,
-        en=TERMINATE_WRONG.en.format(got=repr(value), expected=expected),
-        zh=TERMINATE_WRONG.zh.format(got=repr(value), expected=expected),
-    )
+        fail(LOOKED_TOO_EARLY, got=repr(value))
+    if exitcode == KILLED_CODE:
+        fail(KILLED, got=repr(value))
+    check(tuple(value) == expected, TERMINATE_WRONG, got=repr(value), expected=expected)
 
 
 @pytest.mark.points(0.5)
-def test_terminate_is_quick_and_clean(sandbox, start_method) -> None:
+def test_terminate_is_quick_and_clean(sandbox: Sandbox, start_method: str) -> None:
     """terminate_sleeper 很快返回且不留子进程 / terminate_sleeper returns quickly and leaves no child"""
-    # hold=True: the interpreter stays alive after the call, so a child that
-    # was not joined is still there to be seen (at a normal exit
-    # multiprocessing would join it for the student).
-    with sandbox.start("terminate_sleeper", LONG_SLEEP, hold=True) as running:
-        before: dict[int, str] = {}
-        after: dict[int, str] = {}
-        trackers: set[int] = set()
-        if running.returned(timeout=8):
-            # Two looks: spawn's resource tracker may still show its parent's
-            # command line in the first (between fork and exec).
-            before = _children(running.process, trackers)
-            time.sleep(SETTLE)
-            after = _children(running.process, trackers)
-        result = running.finish()
-    result.unwrap()
-    check(
-        result.elapsed < QUICK,
-        en=SLOW.en.format(took=result.elapsed, seconds=LONG_SLEEP, quick=QUICK),
-        zh=SLOW.zh.format(took=result.elapsed, seconds=LONG_SLEEP, quick=QUICK),
-    )
-    left = {pid: status for pid, status in after.items() if pid in before and pid not in trackers}
+    # The call is held open after it returns, so a child that was not joined
+    # is still there to be seen (at a normal exit multiprocessing would join
+    # it for the student).
+    watched = watch(sandbox, "terminate_sleeper", LONG_SLEEP, limit=8)
+    result = watched.result
+    value = result.unwrap()
+    require_children(watched, NO_CHILD, call=f"terminate_sleeper({LONG_SLEEP})", got=repr(value))
+    took = result.elapsed or 0.0
+    check(took < QUICK, SLOW, took=took, seconds=LONG_SLEEP, quick=QUICK)
+    left = watched.left_behind()
     states = ", ".join(f"pid {pid} ({status})" for pid, status in left.items())
-    check(
-        not left,
-        en=LEFT.en.format(count=len(left), states=states),
-        zh=LEFT.zh.format(count=len(left), states=states),
-    )
-
-
-def _children(process: psutil.Process, trackers: set[int]) -> dict[int, str]:
-    """Children of the interpreter, pid -> status (zombies included); the
-    resource tracker's pid goes to ``trackers`` instead."""
-    found: dict[int, str] = {}
-    try:
-        children = process.children(recursive=True)
-    except psutil.Error:
-        return found
-    for child in children:
-        try:
-            status = child.status()
-            # A zombie has no command line left to read (and is never the tracker).
-            if status != psutil.STATUS_ZOMBIE and any(
-                    RESOURCE_TRACKER in part for part in child.cmdline()):
-                trackers.add(child.pid)
-                continue
-        except psutil.Error:
-            continue
-        found[child.pid] = status
-    return found
+    check(not left, LEFT, count=len(left), states=states)
 
 
 # -- messages ------------------------------------------------------------------
 
+NO_CHILD = Text(
+    en="{call} returned {got}, but no child process was seen: none was running while it ran "
+       "and none was reaped (joined) when it returned. These values mean something only when "
+       "they come from a real child: p = Process(target=...), p.start(), then read them.",
+    zh="{call} 返回了 {got}，但评分程序没有看到任何子进程：它运行期间没有子进程在运行，"
+       "返回时也没有回收（join）过子进程。这些值只有来自真正的子进程才有意义："
+       "p = Process(target=...)、p.start()，再读取它们。",
+)
 NOT_A_DICT = Text(
     en="family() returned {got}. Expected a dict with the keys parent_pid, child_pid, "
        "child_ppid and child_current_pid.",

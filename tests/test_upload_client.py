@@ -30,13 +30,12 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import psutil
 import pytest
 
-from grading.sandbox import Call, Connect
-from grading.testing import Text, fail, wait_for
+from grading.testing import Call, Connect, Sandbox, Text, fail, wait_for
 
 MiB = 1024 * 1024
 #: Largest header length the capturing server believes (the server's rule).
@@ -249,11 +248,6 @@ def server() -> Iterator[CaptureServer]:
 # -- helpers -------------------------------------------------------------------
 
 
-def _fail(text: Text, **values: Any) -> NoReturn:
-    filled = text.format(**values)
-    fail(en=filled.en, zh=filled.zh)
-
-
 def _show(data: bytes | str, limit: int = 120) -> str:
     text = repr(data[:limit])
     return text + (" …" if len(data) > limit else "")
@@ -287,53 +281,52 @@ def _binary(size: int, seed: int) -> bytes:
 def _split_header(value: Any, call: str) -> tuple[int, bytes, dict[str, Any]]:
     """make_header's bytes as (prefix, JSON bytes, decoded header), or fail."""
     if isinstance(value, str):
-        _fail(HEADER_IS_STR, call=call, got=_show(value))
+        fail(HEADER_IS_STR, call=call, got=_show(value))
     if not isinstance(value, bytes) or len(value) < 4:
-        _fail(HEADER_NOT_BYTES, call=call, got=_show(value) if isinstance(value, bytes)
+        fail(HEADER_NOT_BYTES, call=call, got=_show(value) if isinstance(value, bytes)
               else repr(value)[:120])
     (prefix,) = struct.unpack("<i", value[:4])
     body = value[4:]
     try:
         header = json.loads(body.decode("utf-8"))
     except ValueError:
-        _fail(HEADER_NOT_JSON, call=call, got=_show(value))
+        fail(HEADER_NOT_JSON, call=call, got=_show(value))
     if not isinstance(header, dict):
-        _fail(HEADER_NOT_OBJECT, call=call, got=_show(body))
+        fail(HEADER_NOT_OBJECT, call=call, got=_show(body))
     return prefix, body, header
 
 
 def _check_upload(server: CaptureServer, did: Text, name: str, size: int, sha: str) -> None:
     """The server got exactly one connection carrying exactly this one upload."""
     if not server.all_closed():
-        _fail(STILL_OPEN, did=did.en, did_zh=did.zh, wait=CLOSE_WAIT)
+        fail(STILL_OPEN, did=did, wait=CLOSE_WAIT)
     streams = list(server.streams)
     if not any(s.total for s in streams):
-        _fail(NOTHING_SENT, did=did.en, did_zh=did.zh)
+        fail(NOTHING_SENT, did=did)
     stream = next(s for s in streams if s.total)
     _check_stream(stream, did)
     if not stream.uploads:
-        _fail(PARTIAL_HEADER, did=did.en, did_zh=did.zh, got=stream.total,
+        fail(PARTIAL_HEADER, did=did, got=stream.total,
               head=_show(bytes(stream.head)))
     upload = stream.uploads[0]
     if upload.name != name:
-        _fail(WRONG_NAME, did=did.en, did_zh=did.zh, got=repr(upload.name), name=repr(name))
+        fail(WRONG_NAME, did=did, got=repr(upload.name), name=repr(name))
     if upload.size != size:
-        _fail(WRONG_SIZE, did=did.en, did_zh=did.zh, got=upload.size, size=size)
+        fail(WRONG_SIZE, did=did, got=upload.size, size=size)
     if not upload.complete:
-        _fail(SHORT_BODY, did=did.en, did_zh=did.zh, size=size, got=upload.received)
+        fail(SHORT_BODY, did=did, size=size, got=upload.received)
     if upload.digest.hexdigest() != sha:
-        _fail(WRONG_CONTENT, did=did.en, did_zh=did.zh, size=size)
+        fail(WRONG_CONTENT, did=did, size=size)
     extra = stream.total - 4 - upload.prefix - upload.size
     if len(stream.uploads) > 1 or stream.pending or extra:
-        _fail(EXTRA_BYTES, did=did.en, did_zh=did.zh, size=size, extra=extra)
+        fail(EXTRA_BYTES, did=did, size=size, extra=extra)
     if len(streams) > 1:
-        _fail(MANY_CONNECTIONS_UPLOAD, did=did.en, did_zh=did.zh, count=len(streams))
+        fail(MANY_CONNECTIONS_UPLOAD, did=did, count=len(streams))
 
 
 def _check_stream(stream: Stream, did: Text) -> None:
     if stream.problem is not None:
-        _fail(UNREADABLE, did=did.en, did_zh=did.zh, why=stream.problem.en,
-              why_zh=stream.problem.zh, head=_show(bytes(stream.head)))
+        fail(UNREADABLE, did=did, why=stream.problem, head=_show(bytes(stream.head)))
 
 
 def _menu_folder(root: Path) -> tuple[Path, dict[str, bytes]]:
@@ -348,10 +341,11 @@ def _menu_folder(root: Path) -> tuple[Path, dict[str, bytes]]:
 def _menu(stdout: str, names: list[str]) -> dict[str, int]:
     """The number printed before each name, as in '1. a.txt' or '1 a.txt' (first menu)."""
     numbers = {}
+    stdout = stdout.replace("\r\n", "\n")  # print() on Windows ends lines with CR LF
     for name in names:
         # Anything may precede the number (an input() prompt has no newline),
         # but not a digit; an optional separator; the name ends the line.
-        pattern = rf"(?<!\d)(\d+)\s*[.、:：)\]-]?\s*{re.escape(name)}[ \t]*$"
+        pattern = rf"(?<!\d)(\d+)\s*[.、:：)\]-]?\s*{re.escape(name)}[ \t\r]*$"
         found = re.search(pattern, stdout, re.MULTILINE)
         if found:
             numbers[name] = int(found.group(1))
@@ -366,7 +360,7 @@ def _number_of(stdout: str, names: list[str], number: int) -> str:
     return sorted(names)[number - 1]
 
 
-def _run_main(sandbox: Any, server: CaptureServer, folder: Path, stdin: str) -> Call:
+def _run_main(sandbox: Sandbox, server: CaptureServer, folder: Path, stdin: str) -> Call:
     """main() with scripted input; a SystemExit(0) on quitting counts as a return."""
     result = sandbox.call("main", str(folder), server.host, server.port, stdin=stdin,
                           timeout=10)
@@ -395,7 +389,7 @@ def _printed(result: Call, limit: int = 700) -> str:
 
 
 @pytest.mark.points(1)
-def test_list_files_sorted(sandbox, tmp_path: Path) -> None:
+def test_list_files_sorted(sandbox: Sandbox, tmp_path: Path) -> None:
     """list_files 返回排好序的文件名 / list_files returns the names sorted"""
     folder = tmp_path / "files"
     # Created in neither sorted nor reverse order: os.listdir's own order
@@ -407,13 +401,13 @@ def test_list_files_sorted(sandbox, tmp_path: Path) -> None:
     got = sandbox.call("list_files", str(folder)).unwrap()
     expected = sorted(names)
     if isinstance(got, (list, tuple)) and sorted(map(str, got)) == expected and list(got) != expected:
-        _fail(NOT_SORTED, got=list(got), expected=expected)
+        fail(NOT_SORTED, got=list(got), expected=expected)
     if not isinstance(got, list) or got != expected:
-        _fail(WRONG_LIST, folder=names, got=repr(got), expected=expected)
+        fail(WRONG_LIST, folder=names, got=repr(got), expected=expected)
 
 
 @pytest.mark.points(1)
-def test_list_files_regular_only(sandbox, tmp_path: Path) -> None:
+def test_list_files_regular_only(sandbox: Sandbox, tmp_path: Path) -> None:
     """list_files 只列出文件，不列文件夹 / list_files lists regular files only, no folders"""
     folder = tmp_path / "mixed"
     for name in ("notes.txt", "photo.jpg"):
@@ -429,11 +423,11 @@ def test_list_files_regular_only(sandbox, tmp_path: Path) -> None:
     for path, expected in cases:
         got = sandbox.call("list_files", str(path)).unwrap()
         if isinstance(got, (list, tuple)) and set(got) - set(expected):
-            _fail(LISTS_FOLDERS, folder=path.name, entries=sorted(os.listdir(path)),
+            fail(LISTS_FOLDERS, folder=path.name, entries=sorted(os.listdir(path)),
                   got=list(got), expected=expected)
         # Order is test_list_files_sorted's business: compared as sorted here.
         if not isinstance(got, list) or sorted(map(str, got)) != expected:
-            _fail(WRONG_LIST, folder=sorted(os.listdir(path)), got=repr(got),
+            fail(WRONG_LIST, folder=sorted(os.listdir(path)), got=repr(got),
                   expected=expected)
 
 
@@ -441,24 +435,24 @@ def test_list_files_regular_only(sandbox, tmp_path: Path) -> None:
 
 
 @pytest.mark.points(1)
-def test_header_prefix_and_fields(sandbox, tmp_path: Path) -> None:
+def test_header_prefix_and_fields(sandbox: Sandbox, tmp_path: Path) -> None:
     """报头：4 字节长度 + file_name 与 file_size / the header: 4-byte length, file_name, file_size"""
     path = _write(tmp_path / "docs" / "report.txt", b"hello\n" * 200)
     call = f"make_header({_short(path, tmp_path)!r})"
     value = sandbox.call("make_header", str(path)).unwrap()
     prefix, body, header = _split_header(value, call)
     if prefix != len(body):
-        _fail(PREFIX_MISMATCH, call=call, prefix=prefix, length=len(body), body=_show(body))
+        fail(PREFIX_MISMATCH, call=call, prefix=prefix, length=len(body), body=_show(body))
     if header.get("file_name") != "report.txt":
-        _fail(HEADER_NAME, call=call, got=repr(header.get("file_name")),
+        fail(HEADER_NAME, call=call, got=repr(header.get("file_name")),
               expected="'report.txt'")
     size = header.get("file_size")
     if type(size) is not int or size != 1200:
-        _fail(HEADER_SIZE, call=call, got=repr(size), expected=1200)
+        fail(HEADER_SIZE, call=call, got=repr(size), expected=1200)
 
 
 @pytest.mark.points(1)
-def test_header_length_counts_bytes(sandbox, tmp_path: Path) -> None:
+def test_header_length_counts_bytes(sandbox: Sandbox, tmp_path: Path) -> None:
     """中文文件名：长度按编码后的字节数 / non-ASCII name: the length counts encoded bytes"""
     name = "第30天 课堂笔记.txt"
     path = _write(tmp_path / name, "并发与并行\n".encode())
@@ -468,12 +462,12 @@ def test_header_length_counts_bytes(sandbox, tmp_path: Path) -> None:
     if prefix != len(body):
         chars = len(body.decode("utf-8", errors="replace"))
         hint = LEN_OF_STR if prefix == chars else Text(en="", zh="")
-        _fail(PREFIX_MISMATCH_NON_ASCII, call=call, prefix=prefix, length=len(body),
-              chars=chars, hint=hint.en, hint_zh=hint.zh)
+        fail(PREFIX_MISMATCH_NON_ASCII, call=call, prefix=prefix, length=len(body),
+              chars=chars, hint=hint)
 
 
 @pytest.mark.points(1)
-def test_header_non_ascii_name_round_trips(sandbox, tmp_path: Path) -> None:
+def test_header_non_ascii_name_round_trips(sandbox: Sandbox, tmp_path: Path) -> None:
     """中文文件名解码后不变 / a non-ASCII name decodes back unchanged"""
     name = "大文件上传-客户端.md"
     path = _write(tmp_path / "课程" / name, b"")
@@ -481,11 +475,11 @@ def test_header_non_ascii_name_round_trips(sandbox, tmp_path: Path) -> None:
     value = sandbox.call("make_header", str(path)).unwrap()
     _, _, header = _split_header(value, call)
     if header.get("file_name") != name:
-        _fail(HEADER_NAME, call=call, got=repr(header.get("file_name")), expected=repr(name))
+        fail(HEADER_NAME, call=call, got=repr(header.get("file_name")), expected=repr(name))
 
 
 @pytest.mark.points(1)
-def test_header_extra_keys(sandbox, tmp_path: Path) -> None:
+def test_header_extra_keys(sandbox: Sandbox, tmp_path: Path) -> None:
     """额外的键写进报头，但不能覆盖必需的键 / extra keys are included, and cannot override the required ones"""
     path = _write(tmp_path / "movie.mp4", b"\x00\x01" * 500)
     extra = {"md5": "9e107d9d372bb6826bd81d3542a419d6", "msg": "第30天"}
@@ -494,17 +488,17 @@ def test_header_extra_keys(sandbox, tmp_path: Path) -> None:
     _, _, header = _split_header(value, call)
     for key, wanted in extra.items():
         if header.get(key) != wanted:
-            _fail(EXTRA_MISSING, call=call, key=key, got=_show(json.dumps(header,
+            fail(EXTRA_MISSING, call=call, key=key, got=_show(json.dumps(header,
                   ensure_ascii=False), 300))
     own = (header.get("file_name"), header.get("file_size"))  # what it says with no clash
     tricky = {"file_name": "evil.exe", "file_size": 1, "md5": extra["md5"]}
     call = f"make_header({_short(path, tmp_path)!r}, file_name='evil.exe', file_size=1, md5=...)"
     result = sandbox.call("make_header", str(path), kwargs=tricky)
     if result.raised("TypeError"):
-        _fail(EXTRA_TYPEERROR, call=call, error=result.error.message if result.error else "")
+        fail(EXTRA_TYPEERROR, call=call, error=result.error.message if result.error else "")
     _, _, header = _split_header(result.unwrap(), call)
     if (header.get("file_name"), header.get("file_size")) != own:
-        _fail(EXTRA_OVERRIDES, call=call, name=repr(header.get("file_name")),
+        fail(EXTRA_OVERRIDES, call=call, name=repr(header.get("file_name")),
               size=repr(header.get("file_size")), own_name=repr(own[0]), own_size=repr(own[1]))
 
 
@@ -512,27 +506,26 @@ def test_header_extra_keys(sandbox, tmp_path: Path) -> None:
 
 
 @pytest.mark.points(1)
-def test_upload_binary_file(sandbox, server: CaptureServer, tmp_path: Path) -> None:
+def test_upload_binary_file(sandbox: Sandbox, server: CaptureServer, tmp_path: Path) -> None:
     """上传没有换行的二进制文件 / upload a binary file with no newlines"""
     content = _binary(2 * MiB + 12345, seed=7)
     path = _write(tmp_path / "image.bin", content)
     sandbox.call("upload", server.connect_arg(), str(path), timeout=20).unwrap()
-    did = DID_UPLOAD.format(path=path.name, size=len(content), kind=KIND_BINARY.en,
-                            kind_zh=KIND_BINARY.zh)
+    did = DID_UPLOAD.format(path=path.name, size=len(content), kind=KIND_BINARY)
     _check_upload(server, did, "image.bin", len(content), _sha(content))
 
 
 @pytest.mark.points(1)
-def test_upload_empty_file(sandbox, server: CaptureServer, tmp_path: Path) -> None:
+def test_upload_empty_file(sandbox: Sandbox, server: CaptureServer, tmp_path: Path) -> None:
     """上传 0 字节的文件 / upload a zero-byte file"""
     path = _write(tmp_path / "empty.txt", b"")
     sandbox.call("upload", server.connect_arg(), str(path)).unwrap()
-    did = DID_UPLOAD.format(path=path.name, size=0, kind=KIND_EMPTY.en, kind_zh=KIND_EMPTY.zh)
+    did = DID_UPLOAD.format(path=path.name, size=0, kind=KIND_EMPTY)
     _check_upload(server, did, "empty.txt", 0, _sha(b""))
 
 
 @pytest.mark.points(1)
-def test_upload_large_file_bounded_memory(sandbox, server: CaptureServer,
+def test_upload_large_file_bounded_memory(sandbox: Sandbox, server: CaptureServer,
                                           tmp_path: Path) -> None:
     """大文件完整送达，内存不随文件变大 / a large file arrives whole, in bounded memory"""
     # The reference: the same kind of interpreter, held alive after uploading
@@ -570,10 +563,9 @@ def test_upload_large_file_bounded_memory(sandbox, server: CaptureServer,
             result = running.finish(timeout=BIG_TIMEOUT)
         result.unwrap()
         growth = max(0, peak - idle) if idle else 0
-        did = DID_UPLOAD.format(path=path.name, size=BIG_SIZE, kind=KIND_ONE_LINE.en,
-                                kind_zh=KIND_ONE_LINE.zh)
+        did = DID_UPLOAD.format(path=path.name, size=BIG_SIZE, kind=KIND_ONE_LINE)
         if growth >= MEMORY_LIMIT:
-            _fail(TOO_MUCH_MEMORY, did=did.en, did_zh=did.zh, growth=growth / MiB,
+            fail(TOO_MUCH_MEMORY, did=did, growth=growth / MiB,
                   limit=MEMORY_LIMIT // MiB, idle=idle / MiB, peak=peak / MiB)
         _check_upload(server, did, path.name, BIG_SIZE, digest.hexdigest())
     finally:
@@ -584,7 +576,7 @@ def test_upload_large_file_bounded_memory(sandbox, server: CaptureServer,
 
 
 @pytest.mark.points(1)
-def test_main_menu_numbered_from_1(sandbox, server: CaptureServer, tmp_path: Path) -> None:
+def test_main_menu_numbered_from_1(sandbox: Sandbox, server: CaptureServer, tmp_path: Path) -> None:
     """菜单从 1 开始编号，列出每个文件 / the menu numbers every file from 1"""
     folder, _ = _menu_folder(tmp_path)
     stdin = "q\n"
@@ -593,18 +585,18 @@ def test_main_menu_numbered_from_1(sandbox, server: CaptureServer, tmp_path: Pat
     shown = _menu(result.stdout, names)
     missing = [n for n in names if n not in shown]
     if missing:
-        _fail(MENU_MISSING, inputs=_inputs(stdin), missing=missing, names=names,
+        fail(MENU_MISSING, inputs=_inputs(stdin), missing=missing, names=names,
               printed=_printed(result))
     numbers = sorted(shown.values())
     if numbers != list(range(1, len(names) + 1)):
         hint = FROM_ZERO if min(numbers) == 0 else Text(en="", zh="")
-        _fail(MENU_NUMBERS, inputs=_inputs(stdin), got=numbers,
-              expected=list(range(1, len(names) + 1)), hint=hint.en, hint_zh=hint.zh,
+        fail(MENU_NUMBERS, inputs=_inputs(stdin), got=numbers,
+              expected=list(range(1, len(names) + 1)), hint=hint,
               printed=_printed(result))
 
 
 @pytest.mark.points(1)
-def test_main_uploads_chosen_file(sandbox, server: CaptureServer, tmp_path: Path) -> None:
+def test_main_uploads_chosen_file(sandbox: Sandbox, server: CaptureServer, tmp_path: Path) -> None:
     """输入编号就上传那个文件 / a valid number uploads that file"""
     folder, contents = _menu_folder(tmp_path)
     stdin = "2\nq\n"
@@ -615,17 +607,17 @@ def test_main_uploads_chosen_file(sandbox, server: CaptureServer, tmp_path: Path
         _check_stream(stream, DID_MAIN.format(inputs=_inputs(stdin)))
     got = [u.name for u in uploads]
     if got != [name]:
-        _fail(CHOICE_NOT_UPLOADED, inputs=_inputs(stdin), name=name, got=got,
+        fail(CHOICE_NOT_UPLOADED, inputs=_inputs(stdin), name=name, got=got,
               printed=_printed(result))
     upload = uploads[0]
     if upload.size != len(contents[name]) or not upload.complete \
             or upload.digest.hexdigest() != _sha(contents[name]):
-        _fail(CHOICE_BAD_CONTENT, inputs=_inputs(stdin), name=name,
+        fail(CHOICE_BAD_CONTENT, inputs=_inputs(stdin), name=name,
               size=len(contents[name]), announced=upload.size, got=upload.received)
 
 
 @pytest.mark.points(1)
-def test_main_rejects_bad_choices(sandbox, server: CaptureServer, tmp_path: Path) -> None:
+def test_main_rejects_bad_choices(sandbox: Sandbox, server: CaptureServer, tmp_path: Path) -> None:
     """abc、0、99、空行被拒绝并再问一次 / abc, 0, 99 and an empty line are refused, and asked again"""
     folder, contents = _menu_folder(tmp_path)
     plain_input = "2\nq\n"
@@ -636,7 +628,7 @@ def test_main_rejects_bad_choices(sandbox, server: CaptureServer, tmp_path: Path
                           timeout=10)
     # The crashes that are this test's mistake: int() or indexing an unchecked choice.
     if result.error is not None and result.error.type in CHOICE_CRASHES:
-        _fail(CRASHED_ON_CHOICE, inputs=_inputs(stdin), error=result.error.type,
+        fail(CRASHED_ON_CHOICE, inputs=_inputs(stdin), error=result.error.type,
               trace=result.error.traceback.strip()[-800:])
     if not _quit_by_exit(result):
         result.unwrap()
@@ -646,15 +638,15 @@ def test_main_rejects_bad_choices(sandbox, server: CaptureServer, tmp_path: Path
     if got != [name]:
         shown = _menu(result.stdout, list(contents))
         hint = FROM_ZERO if got and 0 in shown.values() else Text(en="", zh="")
-        _fail(BAD_CHOICE_ACCEPTED, inputs=_inputs(stdin), name=name, got=got,
-              hint=hint.en, hint_zh=hint.zh, printed=_printed(result))
+        fail(BAD_CHOICE_ACCEPTED, inputs=_inputs(stdin), name=name, got=got,
+              hint=hint, printed=_printed(result))
     if len(result.stdout) <= len(plain.stdout):
-        _fail(NO_MESSAGE, inputs=_inputs(stdin), plain=_inputs(plain_input),
+        fail(NO_MESSAGE, inputs=_inputs(stdin), plain=_inputs(plain_input),
               printed=_printed(result))
 
 
 @pytest.mark.points(1)
-def test_main_one_connection(sandbox, server: CaptureServer, tmp_path: Path) -> None:
+def test_main_one_connection(sandbox: Sandbox, server: CaptureServer, tmp_path: Path) -> None:
     """多次上传走同一个连接 / several uploads go over one connection"""
     folder, contents = _menu_folder(tmp_path)
     # Numbers 1 and 2 only: valid on any menu, so only the connections count here.
@@ -665,19 +657,19 @@ def test_main_one_connection(sandbox, server: CaptureServer, tmp_path: Path) -> 
     for stream in streams:
         _check_stream(stream, DID_MAIN.format(inputs=_inputs(stdin)))
     if len(streams) != 1:
-        _fail(CONNECT_ONCE, inputs=_inputs(stdin), count=len(streams),
+        fail(CONNECT_ONCE, inputs=_inputs(stdin), count=len(streams),
               per=[[u.name for u in s.uploads] for s in streams])
     got = [u.name for u in streams[0].uploads]
     if got != expected or not all(u.complete for u in streams[0].uploads):
-        _fail(SEQUENCE_WRONG, inputs=_inputs(stdin), got=got, expected=expected)
+        fail(SEQUENCE_WRONG, inputs=_inputs(stdin), got=got, expected=expected)
     for upload in streams[0].uploads:
         if upload.digest.hexdigest() != _sha(contents[upload.name]):
-            _fail(CHOICE_BAD_CONTENT, inputs=_inputs(stdin), name=upload.name,
+            fail(CHOICE_BAD_CONTENT, inputs=_inputs(stdin), name=upload.name,
                   size=len(contents[upload.name]), announced=upload.size, got=upload.received)
 
 
 @pytest.mark.points(1)
-def test_main_quits(sandbox, server: CaptureServer, tmp_path: Path) -> None:
+def test_main_quits(sandbox: Sandbox, server: CaptureServer, tmp_path: Path) -> None:
     """q 或输入结束就退出并关闭连接 / q or the end of input quits and closes the connection"""
     folder, _ = _menu_folder(tmp_path)
     # q: hold=True keeps the interpreter alive after main() returns, so the
@@ -688,27 +680,27 @@ def test_main_quits(sandbox, server: CaptureServer, tmp_path: Path) -> None:
         closed = returned and server.all_closed(3)
         result = running.finish(timeout=5)  # closes stdin: input() now gets EOF
     if not returned:
-        _fail(Q_NOT_QUIT, printed=_printed(result))
+        fail(Q_NOT_QUIT, printed=_printed(result))
     if not _quit_by_exit(result):
         result.unwrap()
     if server.uploads():
-        _fail(Q_UPLOADED, got=[u.name for u in server.uploads()])
+        fail(Q_UPLOADED, got=[u.name for u in server.uploads()])
     if not closed:
-        _fail(NOT_CLOSED)
+        fail(NOT_CLOSED)
     if result.exit_code != 0:
-        _fail(Q_EXIT_STATUS, code=result.exit_code)
+        fail(Q_EXIT_STATUS, code=result.exit_code)
     # End of input: input() raises EOFError, which must end main() quietly.
     server.streams.clear()
     result = sandbox.call("main", str(folder), server.host, server.port, stdin="",
                           timeout=5)
     if result.raised("EOFError"):
-        _fail(EOF_CRASH)
+        fail(EOF_CRASH)
     if result.timed_out:
-        _fail(EOF_LOOPS, printed=_printed(result, 300))
+        fail(EOF_LOOPS, printed=_printed(result, 300))
     if not _quit_by_exit(result):
         result.unwrap()
     if server.uploads():
-        _fail(Q_UPLOADED, got=[u.name for u in server.uploads()])
+        fail(Q_UPLOADED, got=[u.name for u in server.uploads()])
 
 
 # -- messages ------------------------------------------------------------------
@@ -730,7 +722,7 @@ DID_UPLOAD = Text(
     en="The test called upload(sock, path) with a socket connected to its server and "
        "the file {path} ({size} bytes, {kind}).",
     zh="测试调用了 upload(sock, path)，sock 已连接到测试的服务端，文件是 {path}"
-       "（{size} 字节，{kind_zh}）。",
+       "（{size} 字节，{kind}）。",
 )
 KIND_BINARY = Text(en="binary, no newline", zh="二进制，没有换行符")
 KIND_EMPTY = Text(en="empty", zh="空文件")
@@ -741,60 +733,60 @@ DID_MAIN = Text(
 )
 STILL_OPEN = Text(
     en="{did} The connection was still open {wait} s after the call ended.",
-    zh="{did_zh}调用结束 {wait} 秒后连接仍然没有关闭。",
+    zh="{did}调用结束 {wait} 秒后连接仍然没有关闭。",
 )
 NOTHING_SENT = Text(
     en="{did} The server received nothing. Expected the 4-byte length, the JSON header, "
        "then the file's content, all sent with sock.sendall().",
-    zh="{did_zh}服务端什么也没收到。期望依次收到 4 字节长度、JSON 报头和文件内容，"
+    zh="{did}服务端什么也没收到。期望依次收到 4 字节长度、JSON 报头和文件内容，"
        "都用 sock.sendall() 发送。",
 )
 UNREADABLE = Text(
     en="{did} The server could not read the upload: {why}. The first bytes it received: "
        "{head}. Expected struct.pack('<i', n), then n bytes of JSON (n counted on the "
        "encoded bytes), then the content.",
-    zh="{did_zh}服务端无法解析这次上传：{why_zh}。收到的开头几个字节：{head}。"
+    zh="{did}服务端无法解析这次上传：{why}。收到的开头几个字节：{head}。"
        "期望先是 struct.pack('<i', n)，再是 n 个字节的 JSON（n 按编码后的字节数计算），"
        "然后是文件内容。",
 )
 PARTIAL_HEADER = Text(
     en="{did} Only {got} bytes arrived, not a whole length prefix and header: {head}.",
-    zh="{did_zh}只收到 {got} 个字节，连完整的长度前缀和报头都不够：{head}。",
+    zh="{did}只收到 {got} 个字节，连完整的长度前缀和报头都不够：{head}。",
 )
 WRONG_NAME = Text(
     en="{did} The header's file_name was {got}; expected {name}, the file's name "
        "without its folders (os.path.basename).",
-    zh="{did_zh}报头里的 file_name 是 {got}；期望 {name}，即不带文件夹的文件名"
+    zh="{did}报头里的 file_name 是 {got}；期望 {name}，即不带文件夹的文件名"
        "（os.path.basename）。",
 )
 WRONG_SIZE = Text(
     en="{did} The header's file_size was {got}; expected {size} (os.path.getsize).",
-    zh="{did_zh}报头里的 file_size 是 {got}；期望 {size}（os.path.getsize）。",
+    zh="{did}报头里的 file_size 是 {got}；期望 {size}（os.path.getsize）。",
 )
 SHORT_BODY = Text(
     en="{did} The header announced {size} bytes, but only {got} bytes of content arrived "
        "before the connection closed. Send every chunk until the end of the file, with "
        "sendall() (send() may send only part of what it is given).",
-    zh="{did_zh}报头说有 {size} 字节，但连接关闭前只收到 {got} 字节内容。"
+    zh="{did}报头说有 {size} 字节，但连接关闭前只收到 {got} 字节内容。"
        "要一直发送到文件末尾，并用 sendall()（send() 可能只发出一部分）。",
 )
 WRONG_CONTENT = Text(
     en="{did} {size} bytes of content arrived, but they differ from the file (SHA-256 "
        "compared). Open the file in binary mode 'rb' and send each chunk once, as read.",
-    zh="{did_zh}收到了 {size} 字节内容，但与文件内容不同（比较了 SHA-256）。"
+    zh="{did}收到了 {size} 字节内容，但与文件内容不同（比较了 SHA-256）。"
        "用二进制模式 'rb' 打开文件，每块读到的数据原样发送一次。",
 )
 EXTRA_BYTES = Text(
     en="{did} After the header and the file's {size} bytes, {extra} more bytes arrived. "
        "Expected exactly the prefix, the header and the content: send the header once "
        "and each chunk once.",
-    zh="{did_zh}在报头和文件的 {size} 字节之后，又多收到了 {extra} 个字节。"
+    zh="{did}在报头和文件的 {size} 字节之后，又多收到了 {extra} 个字节。"
        "期望正好是长度前缀、报头和文件内容：报头只发一次，每块数据只发一次。",
 )
 MANY_CONNECTIONS_UPLOAD = Text(
     en="{did} The server saw {count} connections. upload() must send on the socket it is "
        "given, not connect again.",
-    zh="{did_zh}服务端看到了 {count} 个连接。upload() 应该在传入的 sock 上发送，"
+    zh="{did}服务端看到了 {count} 个连接。upload() 应该在传入的 sock 上发送，"
        "不要再建立新连接。",
 )
 TOO_MUCH_MEMORY = Text(
@@ -803,7 +795,7 @@ TOO_MUCH_MEMORY = Text(
        "f.read() with no size reads all of it, and reading line by line "
        "(for line in f) reads a file with no newline as one huge line. Read "
        "fixed-size chunks in a loop, e.g. f.read(1024 * 1024), and sendall each one.",
-    zh="{did_zh}运行期间进程内存增长了 {growth:.0f} MiB（从 {idle:.0f} MiB 到 "
+    zh="{did}运行期间进程内存增长了 {growth:.0f} MiB（从 {idle:.0f} MiB 到 "
        "{peak:.0f} MiB）；期望少于 {limit} MiB。整个文件被放进了内存：不带大小的 "
        "f.read() 会读入整个文件；一行行读取（for line in f）时，没有换行符的文件就是"
        "一整行。请循环读取固定大小的块，例如 f.read(1024 * 1024)，每块用 sendall 发送。",
@@ -841,7 +833,7 @@ PREFIX_MISMATCH_NON_ASCII = Text(
        "{length} bytes long ({chars} characters).{hint} The server reads exactly "
        "the number of bytes the prefix gives.",
     zh="{call}：4 字节前缀的值是 {prefix}，但后面的 JSON 报头有 {length} 个字节"
-       "（{chars} 个字符）。{hint_zh}服务端按前缀给出的字节数读取报头。",
+       "（{chars} 个字符）。{hint}服务端按前缀给出的字节数读取报头。",
 )
 LEN_OF_STR = Text(
     en=" That is the length of the str: count the encoded bytes instead, "
@@ -915,7 +907,7 @@ MENU_NUMBERS = Text(
     en="main() was given the input {inputs}. Its menu numbered the files {got}; "
        "expected {expected}.{hint} It printed:\n{printed}",
     zh="main() 的输入是 {inputs}。它的菜单给文件的编号是 {got}；期望 {expected}。"
-       "{hint_zh}它的输出：\n{printed}",
+       "{hint}它的输出：\n{printed}",
 )
 FROM_ZERO = Text(
     en=" The menu starts at 0: number the files from 1, e.g. enumerate(files, start=1), "
@@ -950,7 +942,7 @@ BAD_CHOICE_ACCEPTED = Text(
        "a valid choice, so expected exactly that one upload; the server received "
        "uploads of {got}.{hint} It printed:\n{printed}",
     zh="main() 的输入是 {inputs}。只有最后的 2（{name!r}）是合法的编号，期望只上传"
-       "这一个文件；服务端收到的上传是 {got}。{hint_zh}它的输出：\n{printed}",
+       "这一个文件；服务端收到的上传是 {got}。{hint}它的输出：\n{printed}",
 )
 NO_MESSAGE = Text(
     en="main() printed nothing more for the input {inputs} than for {plain}: the "

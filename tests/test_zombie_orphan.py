@@ -17,14 +17,24 @@ second.
 """
 from __future__ import annotations
 
-import re
+import time
 from pathlib import Path
-from typing import Any, NoReturn
 
 import psutil
 import pytest
 
-from grading.testing import Text, fail, wait_for
+from grading.testing import (
+    Sandbox,
+    Text,
+    check,
+    fail,
+    read_pid,
+    require_children,
+    skip,
+    status_of,
+    wait_for,
+    watch,
+)
 
 #: How many children reap(n) starts.
 N = 3
@@ -33,126 +43,114 @@ N = 3
 SETTLE = 2.0
 #: Seconds to wait for the orphan's pid to appear in the pid file.
 PID_WAIT = 5.0
-#: The multiprocessing helper that spawn starts; not the student's child.
-RESOURCE_TRACKER = "multiprocessing.resource_tracker"
-
-
-def _say(text: Text, **values: Any) -> NoReturn:
-    fail(en=text.en.format(**values), zh=text.zh.format(**values))
-
-
-def _students_children(process: psutil.Process) -> list[psutil.Process]:
-    """Every descendant of the call's interpreter but spawn's resource tracker."""
-    kids = []
-    try:
-        found = process.children(recursive=True)
-    except psutil.Error:
-        return []
-    for kid in found:
-        try:
-            if any(RESOURCE_TRACKER in part for part in kid.cmdline()):
-                continue
-        except psutil.ZombieProcess:
-            pass  # a zombie has no command line left: it is the student's
-        except psutil.Error:
-            continue
-        kids.append(kid)
-    return kids
-
-
-def _status(process: psutil.Process) -> str | None:
-    try:
-        return process.status()
-    except psutil.Error:
-        return None  # gone meanwhile
+#: The orphan child lives about this long after writing its pid ...
+ORPHAN_LIFE = 1.0
+#: ... so a parent that ended after this share of it had waited for the child.
+WAITED_SHARE = 0.8
+#: Slack on a process's start time (the clock of the process table is coarse).
+CLOCK_SLACK = 1.0
 
 
 def _running(process: psutil.Process) -> bool:
-    return _status(process) not in (None, psutil.STATUS_ZOMBIE)
-
-
-def _read_pid(pid_file: Path) -> int | None:
-    try:
-        text = pid_file.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return None
-    match = re.search(r"\d+", text)
-    return int(match.group()) if match else None
+    return status_of(process) not in (None, psutil.STATUS_ZOMBIE)
 
 
 # -- reap ------------------------------------------------------------------------
 
 
 @pytest.mark.points(1)
-def test_reap_exit_codes(sandbox, start_method) -> None:
+def test_reap_exit_codes(sandbox: Sandbox, start_method: str) -> None:
     """reap 按启动顺序返回退出码 / reap returns the exit codes in start order"""
-    result = sandbox.call("reap", N, timeout=15)
-    codes = result.unwrap()
+    watched = watch(sandbox, "reap", N, limit=15)
+    codes = watched.result.unwrap()
+    # [0, 0, 0] can be written in: the children must be real.
+    require_children(watched, NO_CHILDREN, n=N, got=repr(codes))
     if not isinstance(codes, (list, tuple)) or len(codes) != N:
-        _say(NOT_A_LIST, n=N, got=repr(codes))
+        fail(NOT_A_LIST, n=N, got=repr(codes))
     if any(code is None for code in codes):
-        _say(EXITCODE_NONE, n=N, got=repr(list(codes)))
-    if not all(type(code) is int and code == 0 for code in codes):
-        _say(NOT_ZEROS, n=N, got=repr(list(codes)))
+        fail(EXITCODE_NONE, n=N, got=repr(list(codes)))
+    check(all(type(code) is int and code == 0 for code in codes), NOT_ZEROS, n=N, got=repr(list(codes)))
 
 
 @pytest.mark.points(1)
-def test_reap_leaves_no_zombie(sandbox, start_method) -> None:
+def test_reap_leaves_no_zombie(sandbox: Sandbox, start_method: str) -> None:
     """reap 返回后没有留下僵尸子进程 / no zombie child is left once reap returns"""
     seen: list[tuple[int, str | None]] = []
+    reaped: bool | None = None
     with sandbox.start("reap", N, hold=True) as run:
         # The interpreter now waits, alive, after reap returned: its children
         # are looked at before its own exit could reap them.
         if run.returned(15):
+            reaped = run.reaped_any_child()
             # A child that still runs may yet end and become a zombie: let it
             # end first, so that the message names what is really wrong.
-            wait_for(lambda: not any(_running(k) for k in _students_children(run.process)),
-                     SETTLE)
-            seen = [(k.pid, _status(k)) for k in _students_children(run.process)]
+            wait_for(lambda: not any(_running(k) for k in run.student_children()), SETTLE)
+            seen = [(k.pid, status_of(k)) for k in run.student_children()]
         result = run.finish(10)
     # A crash, a time-out or the untouched stub decides the outcome first.
-    result.unwrap()
+    codes = result.unwrap()
+    if not seen and not reaped:
+        # No child left and none reaped: was there ever one?
+        if reaped is None:
+            skip(CANNOT_SEE_REAPING)
+        fail(NO_CHILDREN, n=N, got=repr(codes))
     zombies = [pid for pid, status in seen if status == psutil.STATUS_ZOMBIE]
     running = [pid for pid, status in seen if status not in (None, psutil.STATUS_ZOMBIE)]
     if zombies:
-        _say(ZOMBIES, n=N, count=len(zombies), pids=zombies)
-    if running:
-        _say(STILL_RUNNING, n=N, count=len(running), pids=running, settle=SETTLE)
+        fail(ZOMBIES, n=N, count=len(zombies), pids=zombies)
+    check(not running, STILL_RUNNING, n=N, count=len(running), pids=running, settle=SETTLE)
 
 
 # -- orphan ----------------------------------------------------------------------
 
 
+def _orphan_pid(pid_file: Path, call_pid: int, since: float) -> int | None:
+    """The pid the child wrote, if it names a process born during the call
+    (not the call's own interpreter, nor one that was there before)."""
+    wait_for(lambda: read_pid(pid_file) is not None, PID_WAIT)
+    pid = read_pid(pid_file)
+    if pid is None or pid == call_pid:
+        return pid
+    try:
+        born = psutil.Process(pid).create_time()
+    except psutil.Error:
+        return pid  # gone already: the test that needs it alive says so
+    return pid if born >= since - CLOCK_SLACK else None
+
+
 @pytest.mark.points(1)
-def test_orphan_parent_dies_abruptly(sandbox, start_method, tmp_path: Path) -> None:
+def test_orphan_parent_dies_abruptly(sandbox: Sandbox, start_method: str, tmp_path: Path) -> None:
     """orphan 的父进程用 os._exit(0) 立即死亡 / orphan's parent dies at once with os._exit(0)"""
     pid_file = tmp_path / "orphan.pid"
+    since = time.time()
     result = sandbox.call("orphan", str(pid_file), keep_children=True, timeout=10)
     if result.raised("SystemExit"):
-        _say(SYS_EXIT, wall=result.wall)
+        fail(SYS_EXIT, wall=result.wall)
     if result.error is not None or result.timed_out:
         result.unwrap()
     if result.returned:
-        _say(RETURNED, got=repr(result.value), wall=result.wall)
+        fail(RETURNED, got=repr(result.value), wall=result.wall)
     if result.exit_code != 0:
-        _say(EXIT_STATUS, code=result.exit_code)
+        fail(EXIT_STATUS, code=result.exit_code)
+    # os._exit(0) alone makes no orphan: a child must have been started first.
+    check(_orphan_pid(pid_file, result.pid, since) is not None, NO_CHILD_BEFORE_EXIT, wait=PID_WAIT)
 
 
 @pytest.mark.points(1)
-def test_orphan_outlives_parent(sandbox, start_method, tmp_path: Path) -> None:
+def test_orphan_outlives_parent(sandbox: Sandbox, start_method: str, tmp_path: Path) -> None:
     """子进程比父进程活得久，被别的进程收养 / the child outlives its parent and is adopted"""
     pid_file = tmp_path / "orphan.pid"
+    since = time.time()
     result = sandbox.call("orphan", str(pid_file), keep_children=True, timeout=10)
     # SystemExit is the sys.exit mistake: its effect (the parent waits for the
     # child) is what this test reports below. Anything else decides here.
     if (result.error is not None and not result.raised("SystemExit")) or result.timed_out:
         result.unwrap()
-    wait_for(lambda: _read_pid(pid_file) is not None, PID_WAIT)
-    pid = _read_pid(pid_file)
+    pid = _orphan_pid(pid_file, result.pid, since)
     if pid is None:
-        _say(NO_PID, wait=PID_WAIT)
+        fail(NO_PID, wait=PID_WAIT)
     if pid == result.pid:
-        _say(PARENT_PID, pid=pid)
+        fail(PARENT_PID, pid=pid)
     try:
         child = psutil.Process(pid)
         alive = child.status() != psutil.STATUS_ZOMBIE
@@ -160,13 +158,37 @@ def test_orphan_outlives_parent(sandbox, start_method, tmp_path: Path) -> None:
     except psutil.Error:
         alive, new_parent = False, None
     if not alive:
-        _say(CHILD_GONE, pid=pid, wall=result.wall)
-    if new_parent == result.pid:
-        _say(NOT_ADOPTED, pid=pid, parent=result.pid)
+        # Gone with the parent after about its second of life: the parent
+        # waited for it. Gone sooner: it ended by itself; say what was seen.
+        if result.wall >= WAITED_SHARE * ORPHAN_LIFE:
+            fail(CHILD_GONE, pid=pid, wall=result.wall)
+        fail(CHILD_ENDED_EARLY, pid=pid, wall=result.wall, output=result.stderr.strip()[-600:] or "—")
+    check(new_parent != result.pid, NOT_ADOPTED, pid=pid, parent=result.pid)
 
 
 # -- messages --------------------------------------------------------------------
 
+NO_CHILDREN = Text(
+    en="reap({n}) returned {got}, but no child process was seen: none was left when it returned "
+       "and none had been reaped (joined). Exit codes are only evidence when they come from real "
+       "children: start {n} processes, join() each, and return their p.exitcode.",
+    zh="reap({n}) 返回了 {got}，但评分程序没有看到任何子进程：返回时没有留下子进程，"
+       "也没有回收（join）过子进程。退出码只有来自真正的子进程才算数：启动 {n} 个进程，"
+       "逐个 join()，再返回它们的 p.exitcode。",
+)
+CANNOT_SEE_REAPING = Text(
+    en="This platform does not let the grader see whether reap() reaped its children, so this "
+       "test is not graded here.",
+    zh="在这个平台上，评分程序看不到 reap() 是否回收了子进程，所以这里不评这个测试。",
+)
+NO_CHILD_BEFORE_EXIT = Text(
+    en="orphan(pid_file) ended with status 0, but no child process wrote its pid to pid_file "
+       "within {wait} s: os._exit(0) alone makes no orphan. First start a child (which writes "
+       "os.getpid() to pid_file and keeps running), then os._exit(0).",
+    zh="orphan(pid_file) 以状态 0 结束，但 {wait} 秒内没有子进程把 pid 写进 pid_file："
+       "只调用 os._exit(0) 并不会产生孤儿进程。先启动一个子进程（它把 os.getpid() 写进 "
+       "pid_file 并继续运行），再调用 os._exit(0)。",
+)
 NOT_A_LIST = Text(
     en="reap({n}) returned {got}; expected a list of {n} exit codes, one per child, "
        "in the order the children were started.",
@@ -245,6 +267,13 @@ CHILD_GONE = Text(
        "父进程等了它，所以它没有成为孤儿进程。join() 会等子进程，父进程正常结束"
        "（return、sys.exit）也会等，因为 multiprocessing 在退出时会 join 非守护子进程。"
        "启动子进程后不要 join，立即调用 os._exit(0)。",
+)
+CHILD_ENDED_EARLY = Text(
+    en="The child (pid {pid}) had already ended when the grader looked, although orphan()'s "
+       "process was gone after only {wall:.2f} s: the child did not keep running for about 1 s "
+       "after writing its pid. What the processes printed: {output}",
+    zh="评分程序查看时子进程（pid {pid}）已经结束，而 orphan() 的进程只用了 {wall:.2f} 秒就没了："
+       "子进程写下 pid 之后没有继续运行约 1 秒。进程的输出：{output}",
 )
 NOT_ADOPTED = Text(
     en="The child (pid {pid}) still has orphan()'s process ({parent}) as its parent, which "

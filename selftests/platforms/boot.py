@@ -18,6 +18,7 @@ import os
 import runpy
 import sys
 import types
+from typing import Any
 
 #: What each simulated system lacks (Python 3.11 on that system).
 WINDOWS_OS = ("fork", "forkpty", "getpgid", "killpg", "setsid", "setpgid", "getsid", "WNOHANG",
@@ -103,30 +104,31 @@ def _popen_as_on_windows() -> None:
 
     original = subprocess.Popen.__init__
 
-    def init(self: subprocess.Popen[bytes], *args: object, **kwargs: object) -> None:
+    def init(self: Any, *args: Any, **kwargs: Any) -> None:
         if kwargs.get("preexec_fn") is not None:
             raise ValueError("preexec_fn is not supported on Windows platforms")
         if kwargs.get("pass_fds"):
             raise AssertionError("pass_fds not supported on Windows.")
         kwargs.pop("start_new_session", None)  # ignored there
         kwargs.pop("process_group", None)
-        original(self, *args, **kwargs)  # type: ignore[arg-type]
+        original(self, *args, **kwargs)
 
-    subprocess.Popen.__init__ = init  # type: ignore[method-assign]
+    setattr(subprocess.Popen, "__init__", init)  # noqa: B010 - patched, as the test means to
 
 
 def _spawn_only() -> None:
     import multiprocessing
     import multiprocessing.context as context
 
+    concrete: Any = getattr(context, "_concrete_contexts")  # noqa: B009 - private, on purpose
     for name in ("fork", "forkserver"):
-        context._concrete_contexts.pop(name, None)  # type: ignore[attr-defined]
-    context._default_context = context.DefaultContext(  # type: ignore[attr-defined]
-        context._concrete_contexts["spawn"])  # type: ignore[attr-defined]
-    multiprocessing.get_all_start_methods = lambda: ["spawn"]  # type: ignore[assignment]
-    context.DefaultContext.get_all_start_methods = lambda self: ["spawn"]  # type: ignore[method-assign]
+        concrete.pop(name, None)
+    default = context.DefaultContext(concrete["spawn"])
+    setattr(context, "_default_context", default)  # noqa: B010
+    setattr(multiprocessing, "get_all_start_methods", lambda: ["spawn"])  # noqa: B010
+    setattr(context.DefaultContext, "get_all_start_methods", lambda self: ["spawn"])  # noqa: B010
     for name in ("get_start_method", "set_start_method", "get_context", "Process", "Queue", "Lock"):
-        setattr(multiprocessing, name, getattr(context._default_context, name))  # type: ignore[attr-defined]
+        setattr(multiprocessing, name, getattr(default, name))
 
 
 def main() -> None:
