@@ -137,6 +137,9 @@ def resolve(obj: Any, dotted: str) -> Any:
 def run(request: dict[str, Any]) -> dict[str, Any]:
     workspace = os.path.abspath(request["workspace"])
     answer: dict[str, Any] = {"phase": "import"}
+    if request.get("coverage"):  # verify --coverage: measure what runs (see _coverage.py)
+        sys.path.append(os.path.dirname(os.path.abspath(__file__)))
+        importlib.import_module("_coverage").start(request["coverage"])
     if request.get("start_method"):
         multiprocessing.set_start_method(request["start_method"], force=True)
     # The workspace goes first on sys.path, and modules are imported by

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from . import catalog, contain, render, runner, scoring, state
+from . import catalog, contain, formats, render, runner, scoring, state
 from .errors import GradingError
 from .i18n import LANGS, UNKNOWN_LANG, Lang, Text, default_lang, unknown_lang
 from .live import Board
@@ -32,7 +32,8 @@ _BOARD: list[Board] = []
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="grader.py", description=DESCRIPTION,
-        epilog="exit status: 0 all tests passed, 1 some did not, 2 usage error or grader failure")
+        epilog="exit status: 0 all tests passed, 1 some did not, 2 usage error or grader failure. "
+               "Instructor's commands: grader.py verify|batch|merge|export|gradescope-bundle --help")
     parser.add_argument("topics", nargs="*", metavar="TOPIC",
                         help="grade only these topics (default: all; --list shows them)")
     parser.add_argument("--workspace", type=_existing_folder, default=DEFAULT_WORKSPACE,
@@ -42,6 +43,13 @@ def build_parser() -> argparse.ArgumentParser:
                              "(default: tests/ beside grader.py)")
     parser.add_argument("--json", type=Path, metavar="FILE", help="also write the result as JSON")
     parser.add_argument("--junit", type=Path, metavar="FILE", help="also write JUnit XML (for CI)")
+    parser.add_argument("--format", dest="formats", action="append", default=[], metavar="NAME",
+                        choices=sorted(formats.FORMATS),
+                        help="also write the result in this format (repeatable: "
+                             f"{', '.join(sorted(formats.FORMATS))}); each takes the next --output")
+    parser.add_argument("--output", dest="outputs", action="append", default=[], type=Path,
+                        metavar="FILE", help="where the --format of the same rank goes; a markdown "
+                                             "--format without one is appended to $GITHUB_STEP_SUMMARY")
     parser.add_argument("--lang", choices=LANGS, default=None,
                         help="language of the feedback: zh, en or both (default: GRADER_LANG, "
                              "else zh for a Chinese locale, else both)")
@@ -79,6 +87,11 @@ def _positive_int(value: str) -> int:
     if number < 1:
         raise argparse.ArgumentTypeError(f"{value!r} is not a whole number >= 1")
     return number
+
+
+#: ``grader.py COMMAND ...``: the instructor's commands, each its module's ``main(argv)``.
+COMMANDS = {"verify": "verify", "batch": "batch", "merge": "batch",
+            "export": "bundle", "gradescope-bundle": "bundle"}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -119,10 +132,17 @@ def _save_traceback() -> str:
 
 
 def _main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] in COMMANDS:
+        import importlib
+        command = importlib.import_module(f".{COMMANDS[argv[0]]}", __package__)
+        code: int = command.main(argv)
+        return code
     for stream in (sys.stdout, sys.stderr):
         _speak_utf8(stream)
     parser = build_parser()
     args = parser.parse_args(argv)
+    extra = _pair_formats(parser, args.formats, args.outputs)
     if args.all and args.hint is None:
         parser.error("--all goes with --hint TOPIC")
     lang: Lang = args.lang or default_lang()
@@ -145,7 +165,7 @@ def _main(argv: Sequence[str] | None = None) -> int:
             from . import watch
             return watch.run(chosen, args.workspace, argv=_watch_argv(args), lang=lang,
                              initial=bool(args.topics))
-        for path in (args.json, args.junit):
+        for path in (args.json, args.junit, *(p for _, p in extra)):
             if path is not None:
                 _check_writable(path)
         report = _grade(chosen, args, lang)
@@ -157,13 +177,20 @@ def _main(argv: Sequence[str] | None = None) -> int:
         else:
             sys.stdout.write(render.render_text(report, lang, colour=colour, verbose=args.verbose))
         outputs: tuple[tuple[Path | None, render.Renderer], ...] = (
-            (args.json, render.render_json), (args.junit, render.render_junit))
+            (args.json, render.render_json), (args.junit, render.render_junit),
+            *((path, formats.FORMATS[name]) for name, path in extra if path is not None))
         for path, renderer in outputs:
             if path is not None:
                 try:
                     render.write_atomically(path, renderer(report, lang))
                 except OSError as exc:
                     raise GradingError(CANNOT_WRITE.format(path=path, why=exc.strerror or exc)) from None
+        if any(path is None for _, path in extra):
+            try:
+                formats.append_step_summary(report, lang)
+            except OSError as exc:
+                raise GradingError(CANNOT_WRITE.format(path=os.environ.get("GITHUB_STEP_SUMMARY"),
+                                                       why=exc.strerror or exc)) from None
         if args.keyword is None:
             memory.record(report)
             memory.save()
@@ -180,6 +207,20 @@ def _main(argv: Sequence[str] | None = None) -> int:
                None, lang)
         return EXIT_USAGE
     return EXIT_PASSED if scoring.all_passed(report) else EXIT_FAILED
+
+
+def _pair_formats(parser: argparse.ArgumentParser, names: list[str],
+                  outputs: list[Path]) -> list[tuple[str, Path | None]]:
+    """``--format A --output X --format B --output Y``: each format with the output of its rank."""
+    if len(outputs) > len(names):
+        parser.error("more --output than --format: each --output FILE follows the --format NAME it is for")
+    pairs: list[tuple[str, Path | None]] = [
+        (name, outputs[i] if i < len(outputs) else None) for i, name in enumerate(names)]
+    for name, path in pairs:
+        if path is None and (name != "markdown" or not os.environ.get("GITHUB_STEP_SUMMARY")):
+            parser.error(f"--format {name} needs an --output FILE (only markdown may go to "
+                         "$GITHUB_STEP_SUMMARY, when that variable is set)")
+    return pairs
 
 
 def _grade(chosen: list[catalog.Topic], args: argparse.Namespace, lang: Lang) -> Report:

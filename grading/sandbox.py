@@ -171,6 +171,7 @@ class Sandbox:
             "hold": hold,
             "report": list(report),
             "driver": str(Path(driver).resolve()) if driver else None,
+            "coverage": os.environ.get("GRADING_COVERAGE"),  # verify --coverage (grading/_coverage.py)
         }
         running = Running(self, label or function, folder, cwd, request, stdin, hold)
         self._live[running.pid] = running

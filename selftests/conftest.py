@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from . import patching
+from grading import patching
 
 ROOT = Path(__file__).resolve().parent.parent
 SELFTESTS = Path(__file__).resolve().parent
@@ -56,11 +56,12 @@ class Graded:
 
 
 def grade(*args: str | Path, tmp_path: Path, env: dict[str, str] | None = None,
-          timeout: float = 400, python: str = sys.executable) -> Graded:
+          timeout: float = 400, python: str = sys.executable, root: Path = ROOT) -> Graded:
     """``python grader.py ARGS --json FILE`` in a child; its exit status, output and JSON.
 
     A grade of the lesson's own topics (no ``--tests``) takes tens of seconds:
-    only a test marked ``slow`` may ask for one, so ``-m "not slow"`` stays quick."""
+    only a test marked ``slow`` may ask for one, so ``-m "not slow"`` stays quick.
+    ``root``: the checkout whose grader runs (a throw-away copy, a student's export)."""
     if "--tests" not in map(str, args) and not _running_slow:
         raise AssertionError("this test grades the lesson's topics: mark it @pytest.mark.slow, or "
                              "grade the engine's fixture topics (--tests ENGINE_TESTS)")
@@ -68,8 +69,8 @@ def grade(*args: str | Path, tmp_path: Path, env: dict[str, str] | None = None,
     # GRADER_STATE=off: grading the checkout's folders leaves no state file behind.
     full_env = {**os.environ, "GRADER_LANG": "en", "NO_COLOR": "1", "GRADER_STATE": "off", **(env or {})}
     proc = subprocess.run(
-        [python, str(ROOT / "grader.py"), *map(str, args), "--quiet", "--json", str(out)],
-        cwd=ROOT, capture_output=True, text=True, env=full_env, timeout=timeout,
+        [python, str(root / "grader.py"), *map(str, args), "--quiet", "--json", str(out)],
+        cwd=root, capture_output=True, text=True, env=full_env, timeout=timeout,
         stdin=subprocess.DEVNULL)
     data = json.loads(out.read_text(encoding="utf-8")) if out.exists() else None
     return Graded(proc.returncode, proc.stdout, proc.stderr, data)

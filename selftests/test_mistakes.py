@@ -22,11 +22,10 @@ from typing import Any
 
 import pytest
 
-from grading import render
+from grading import patching, render
 from grading.i18n import plain
 from grading.results import Status, TestResult, TopicResult, split_title
 
-from . import patching
 from .conftest import ROOT, SELFTESTS, Graded, grade
 
 MISTAKES = SELFTESTS / "mistakes"

@@ -20,7 +20,8 @@ from pathlib import Path
 import psutil
 import pytest
 
-from . import patching
+from grading import patching
+
 from .conftest import ROOT, SELFTESTS, Graded, grade
 
 PLATFORMS = SELFTESTS / "platforms"

@@ -13,7 +13,7 @@ HUNK = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
 
 
 class PatchError(Exception):
-    pass
+    """The patch does not apply: its text says at which line and what differs."""
 
 
 def apply(original: str, patch: str) -> str:
