@@ -26,28 +26,36 @@ unpickled by the parent.
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
-import json
-import multiprocessing
-
-# What student code of this lesson imports, imported once in the warm helper
-# so that a forked call finds it loaded (the standard library only).
-import multiprocessing.connection  # noqa: F401
-import multiprocessing.pool  # noqa: F401
-import multiprocessing.queues  # noqa: F401
-import multiprocessing.synchronize  # noqa: F401
 import os
-import select
-import signal
-import socket
-import struct  # noqa: F401
 import sys
-import threading  # noqa: F401
-import time
-import traceback
 from types import ModuleType
-from typing import Any
+from typing import Any, NoReturn
+
+# A spawned child of the student's code runs this file again as its main
+# module (``__mp_main__``, to find what its parent's ``__main__`` defined): it
+# needs none of what follows, and should not pay for it at every start.
+if __name__ != "__mp_main__":
+    import atexit
+    import gc
+    import importlib
+    import importlib.util
+    import io
+    import json
+    import multiprocessing
+
+    # What student code of this lesson imports, imported once in the warm
+    # helper so that a forked call finds it loaded (the standard library only).
+    import multiprocessing.connection  # noqa: F401
+    import multiprocessing.pool  # noqa: F401
+    import multiprocessing.queues  # noqa: F401
+    import multiprocessing.synchronize  # noqa: F401
+    import select
+    import signal
+    import socket
+    import struct  # noqa: F401
+    import threading
+    import time
+    import traceback
 
 
 def _load_wire() -> ModuleType:
@@ -62,7 +70,8 @@ def _load_wire() -> ModuleType:
     return module
 
 
-wire = _load_wire()
+if __name__ != "__mp_main__":
+    wire = _load_wire()
 
 #: Bytes one file of a call may grow to: larger than any upload a test makes.
 FILE_SIZE_LIMIT = 1 << 30
@@ -240,6 +249,9 @@ def serve_zygote(fd: int) -> dict[str, Any]:
     if sys.platform == "win32":
         raise OSError("the warm path needs fork")
     control = socket.socket(fileno=fd)
+    # What is loaded now stays out of the garbage collector's sight: a
+    # collection in a forked child would touch (and so copy) every page.
+    gc.freeze()
     wake_r, wake_w = os.pipe()
     os.set_blocking(wake_r, False)
     os.set_blocking(wake_w, False)
@@ -305,6 +317,33 @@ def _report_exits(control: socket.socket) -> None:
         control.send(json.dumps({"exit": pid, "code": os.waitstatus_to_exitcode(status)}).encode())
 
 
+def end_program() -> NoReturn:
+    """End as the interpreter ends a program, without tearing the interpreter
+    down (that teardown costs more than the rest of a short call): wait for
+    non-daemon threads, run the exit handlers (multiprocessing's joins the
+    non-daemon children and ends the daemonic ones, as in a student's own
+    script), flush every file still open, then exit with status 0."""
+    shutdown = getattr(threading, "_shutdown", None)
+    if shutdown is not None:
+        shutdown()
+    atexit._run_exitfuncs()
+    # At a normal exit an open file is flushed when the interpreter frees it:
+    # flush them here (what the warm helper loaded is frozen, not listed).
+    for obj in gc.get_objects():
+        if isinstance(obj, io.IOBase):
+            try:
+                if not obj.closed:
+                    obj.flush()
+            except Exception:  # a broken stream of the student's: as at a normal exit, ignored
+                pass
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:
+            pass
+    os._exit(0)
+
+
 def main() -> None:
     if sys.argv[1] == "--zygote":
         request = serve_zygote(int(sys.argv[2]))
@@ -312,6 +351,7 @@ def main() -> None:
         with open(sys.argv[1], encoding="utf-8") as src:
             request = json.load(src)
     execute(request)
+    end_program()
 
 
 if __name__ == "__main__":

@@ -170,7 +170,7 @@ class Watched:
 
 
 def watch(sandbox: Sandbox, function: str, *args: Any, kwargs: dict[str, Any] | None = None,
-          limit: float = 8.0, every: float = 0.02, settle: float = 0.05,
+          limit: float = 8.0, every: float = 0.05, settle: float = 0.05,
           driver: str | Path | None = None, label: str | None = None,
           report: tuple[str, ...] = ()) -> Watched:
     """Run the call held open (``hold=True``) and sample its children every
