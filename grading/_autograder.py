@@ -116,7 +116,10 @@ def grade(workspace: Path, out: Path) -> str | None:
     finally:
         # Nothing the grade started outlives it.
         try:
-            os.killpg(proc.pid, signal.SIGKILL)
+            if sys.platform == "win32":
+                proc.kill()  # no process groups there: the grader alone
+            else:
+                os.killpg(proc.pid, signal.SIGKILL)
         except OSError:
             pass
         proc.wait()

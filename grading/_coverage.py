@@ -93,7 +93,7 @@ def _save_before_os_exit(cov: Any, pid: int) -> None:
 
 
 def _save_on_sigterm(cov: Any, pid: int) -> None:
-    if not hasattr(signal, "SIGTERM") or os.name == "nt":
+    if sys.platform == "win32":
         return
 
     def on_sigterm(signum: int, frame: Any) -> None:

@@ -214,6 +214,10 @@ def _unregister(proc: subprocess.Popen[bytes]) -> None:
 
 def _kill_group(proc: subprocess.Popen[bytes]) -> None:
     """The student's grader and everything under it (it runs in a session of its own)."""
+    if sys.platform == "win32":  # no process groups or SIGTERM there: the grader alone
+        proc.kill()
+        proc.wait()
+        return
     if proc.poll() is None:
         try:
             os.killpg(proc.pid, signal.SIGTERM)  # the grader kills its own test processes

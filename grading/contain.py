@@ -264,6 +264,8 @@ def enter(policy: Policy) -> tuple[str, ...]:
     ``ContainError``: the child must then exit (``CONTAIN_FAILED``) without
     running student code. Nothing here can be undone by the process.
     """
+    if sys.platform != "linux":
+        raise ContainError(errno.ENOSYS, "containment: Linux only")
     done: list[str] = []
     if policy.cgroup is not None:
         policy.cgroup.attach(os.getpid())
@@ -386,8 +388,8 @@ def _close_fds(keep: Iterable[int]) -> None:
 
 
 def _apply_limits(limits: Limits) -> None:
-    if resource is None:
-        return
+    if sys.platform == "win32" or resource is None:
+        return  # no rlimits there
     wanted = [(resource.RLIMIT_CORE, limits.core),
               (resource.RLIMIT_FSIZE, limits.file_size),
               (resource.RLIMIT_NOFILE, limits.open_files),
@@ -428,6 +430,8 @@ def drop_capabilities() -> None:
 
 
 def _drop_privileges(uid: int, gid: int) -> None:
+    if sys.platform != "linux":
+        raise ContainError(errno.ENOSYS, "uid drop: Linux only")
     _drop_bounding_set()
     try:
         os.setgroups([])
@@ -447,6 +451,8 @@ def effective_capabilities(pid: str = "self") -> int:
 
 def loopback_up() -> None:
     """Bring up ``lo`` in the current network namespace (no ``ip`` binary)."""
+    if sys.platform != "linux":
+        raise ContainError(errno.ENOSYS, "network namespaces: Linux only")
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
         request = struct.pack("16sH14x", b"lo", 0)
         flags = struct.unpack("16sH14x", fcntl.ioctl(sock, SIOCGIFFLAGS, request))[1]
@@ -456,6 +462,8 @@ def loopback_up() -> None:
 def _build_mounts(policy: Policy) -> None:
     """Private propagation, hidden folders with the exposed ones bound back
     at their own paths, private /tmp and /dev/shm, a fresh /proc."""
+    if sys.platform != "linux":
+        raise ContainError(errno.ENOSYS, "mount namespaces: Linux only")
     mount(None, "/", None, MS_REC | MS_PRIVATE)
     uid = policy.uid
     exposed = [(os.path.realpath(p), False) for p in policy.expose_ro]
@@ -724,6 +732,8 @@ class Cgroup:
     def kill(self, timeout: float = 5.0) -> bool:
         """Kill every process in the group, however fast it forks; True when
         the group is empty afterwards."""
+        if sys.platform != "linux":
+            raise ContainError(errno.ENOSYS, "cgroups: Linux only")
         unified = self.folders.get("unified")
         if unified is not None and (unified / "cgroup.kill").exists() and self._in(unified):
             _write(unified / "cgroup.kill", "1")
@@ -855,6 +865,8 @@ def topic_command(command: Sequence[str]) -> list[str]:
 
 def run_topic(command: Sequence[str], net: bool = True) -> int:
     """The wrapper's work (see ``topic_command``); returns an exit status."""
+    if sys.platform != "linux":
+        raise ContainError(errno.ENOSYS, "topic namespaces: Linux only")
     flags = CLONE_NEWPID | CLONE_NEWNS | (CLONE_NEWNET if net else 0)
     unshare(flags)
     child = os.fork()

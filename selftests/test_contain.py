@@ -56,6 +56,13 @@ def trusted_policy(area: dict[str, Path], **changes: Any) -> contain.Policy:
     return dataclasses.replace(made, **changes)
 
 
+def fork() -> int:
+    """``os.fork()``, for children that ``enter`` contains: Linux only."""
+    if sys.platform != "linux":
+        raise OSError("contained children: Linux only")
+    return os.fork()
+
+
 class Child:
     """A forked child that ran ``enter(policy)`` then ``payload`` (Python
     source; it may set ``result``); ``hold`` keeps it alive afterwards until
@@ -65,7 +72,7 @@ class Child:
                  before: str = "") -> None:
         self._answer_r, answer_w = os.pipe()
         self._hold_r, self._hold_w = os.pipe()
-        self.pid = os.fork()
+        self.pid = fork()
         if self.pid == 0:  # pragma: no cover - the child
             status = 0
             try:
@@ -92,6 +99,8 @@ class Child:
     def answer(self, timeout: float = 120) -> dict[str, Any]:
         """The payload's answer: one line (what the payload forked may keep
         the pipe open after it)."""
+        if sys.platform != "linux":
+            raise OSError("contained children: Linux only")
         data = b""
         deadline = time.monotonic() + timeout
         os.set_blocking(self._answer_r, False)
@@ -339,6 +348,8 @@ def test_environment_is_an_allow_list(area: dict[str, Path]) -> None:
 
 @needs_trusted
 def test_memory_cap_gives_memory_exceeded(area: dict[str, Path], group: contain.Cgroup) -> None:
+    if sys.platform != "linux":
+        pytest.skip("needs Linux")
     payload = "block = b'x' * (512 << 20)\nresult = len(block)"
     status, seen = run_child(trusted_policy(area, cgroup=group), payload)
     assert status == -signal.SIGKILL and seen is None
@@ -472,6 +483,8 @@ def test_topic_exit_status_passes_through() -> None:
 def test_killing_the_topic_kills_everything_in_it(tmp_path: Path) -> None:
     """A tree that forks and exits as fast as it can, under the topic's pid 1:
     SIGKILL to the wrapper ends all of it."""
+    if sys.platform != "linux":
+        pytest.skip("needs Linux")
     marker = tmp_path / "pids"
     code = textwrap.dedent(f"""
     import os, signal, time
@@ -573,6 +586,8 @@ def test_user_tier_private_tmp_and_limits_as_an_ordinary_user(tmp_path: Path) ->
 def test_protect_self_closes_fds_to_the_same_uid() -> None:
     """A non-dumpable process's /proc/<pid>/fd is closed to another process
     of the same (unprivileged) uid; a dumpable one's is open."""
+    if sys.platform != "linux":
+        pytest.skip("needs Linux")
     results = {}
     for protect in (False, True):
         ready_r, ready_w = os.pipe()
@@ -673,6 +688,8 @@ def test_shm_2g_is_stopped_and_leaves_nothing(area: dict[str, Path]) -> None:
 @needs_trusted
 def test_memory_6g_at_import_is_memory_exceeded(area: dict[str, Path], group: contain.Cgroup) -> None:
     """The corpus's 6 GiB import under a 128 MiB call group: killed, and said so."""
+    if sys.platform != "linux":
+        pytest.skip("needs Linux")
     _hostile_area(area, "memory_6g")
     status, seen = _contained_call(area, group, "import process_function; result = 'imported'")
     assert status == -signal.SIGKILL and seen is None

@@ -129,8 +129,12 @@ def _processes_naming(*paths: Path) -> list[int]:
 
 
 def _kill(pids: list[int]) -> None:
+    if sys.platform == "win32":
+        sigs = (signal.SIGTERM,)  # os.kill ends the process there, whatever its state
+    else:
+        sigs = (signal.SIGCONT, signal.SIGKILL)
     for pid in pids:
-        for sig in (signal.SIGCONT, signal.SIGKILL):
+        for sig in sigs:
             try:
                 os.kill(pid, sig)
             except OSError:
