@@ -26,7 +26,6 @@ SYS_PATH_ENV = "GRADING_SYS_PATH"
 sys.path[:] = [ROOT, *(p for p in os.environ.get(SYS_PATH_ENV, "").split(os.pathsep)
                        if p and p != ROOT), *sys.path]
 
-import psutil  # noqa: E402,F401 - imported once, before the forks
 import pytest  # noqa: E402
 import pytest_timeout  # type: ignore[import-untyped]  # noqa: E402,F401
 
