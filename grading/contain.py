@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import ctypes
 import errno
-import fcntl
 import os
 import signal
 import socket
@@ -455,6 +454,8 @@ def loopback_up() -> None:
         raise ContainError(errno.ENOSYS, "network namespaces: Linux only")
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
         request = struct.pack("16sH14x", b"lo", 0)
+        import fcntl  # POSIX only: imported where it is used, so Windows can import this module
+
         flags = struct.unpack("16sH14x", fcntl.ioctl(sock, SIOCGIFFLAGS, request))[1]
         fcntl.ioctl(sock, SIOCSIFFLAGS, struct.pack("16sH14x", b"lo", flags | IFF_UP))
 

@@ -78,6 +78,7 @@ class Reaper:
         self.harness: set[int] = set()
         self.lock = threading.RLock()
         self._thread: threading.Thread | None = None
+        self._stop = threading.Event()
 
     def become_subreaper(self) -> bool:
         """False where the OS has no such thing."""
@@ -89,14 +90,28 @@ class Reaper:
         except (OSError, AttributeError):
             return False
         if ok and self._thread is None:
+            self._stop.clear()
             self._thread = threading.Thread(target=self._reap_forever, name="zombie-reaper",
                                             daemon=True)
             self._thread.start()
         return ok
 
+    def stop(self) -> None:
+        """No longer a subreaper, and no more reaping: for a process that went on
+        to do other work (a self-test worker), whose own ``subprocess`` children
+        must keep their exit statuses."""
+        if self._thread is None:
+            return
+        self._stop.set()
+        self._thread.join(timeout=2)
+        self._thread = None
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0)
+        except (OSError, AttributeError):
+            pass
+
     def _reap_forever(self, interval: float = 0.1) -> None:
-        while True:
-            time.sleep(interval)
+        while not self._stop.wait(interval):
             self.reap()
 
     def reap(self, keep: Iterable[int] = ()) -> None:

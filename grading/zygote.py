@@ -200,7 +200,12 @@ class WarmLauncher:
                 except (OSError, queue.Empty):
                     reply = {}
                 if "pid" in reply:
-                    return WarmHandle(int(reply["pid"]), self)
+                    pid = int(reply["pid"])
+                    # Should the helper die (student code can kill it), the child is
+                    # re-parented to us: the reaper leaves it for the handle to reap.
+                    with processes.REAPER.lock:
+                        processes.REAPER.roots.add(pid)
+                    return WarmHandle(pid, self)
                 self._stop_helper()  # it died or hangs: a new one next time
                 if attempt == 2:
                     raise OSError("the call launcher did not start the call")
@@ -211,9 +216,18 @@ class WarmLauncher:
             if pid in self._exits:
                 return self._exits[pid]
             if self._helper is None or self._helper.poll() is not None:
-                # The helper is gone (killed by student code?): the call was
-                # re-parented to us and is reaped as an orphan; its status is lost.
-                return None if _exists(pid) else LOST
+                # The helper is gone (killed by student code?): the child was
+                # re-parented to us (a subreaper), and we reap it ourselves.
+                if sys.platform == "win32":  # no warm helper there: never reached
+                    return LOST
+                try:
+                    reaped, status = os.waitpid(pid, os.WNOHANG)
+                except ChildProcessError:  # not ours after all (no subreaper here)
+                    return None if _exists(pid) else LOST
+                if reaped == 0:
+                    return None
+                self._exits[pid] = os.waitstatus_to_exitcode(status)
+                return self._exits[pid]
             return None
 
     def close(self) -> None:

@@ -12,6 +12,7 @@ import psutil
 import pytest
 
 from grading.errors import NotWritten, StudentCrashed, StudentTimedOut
+from grading.processes import REAPER
 from grading.sandbox import Connect, Opaque, ProcessSnapshot, Sandbox, become_subreaper
 from grading.zygote import ColdLauncher, Launcher, WarmLauncher
 
@@ -80,6 +81,9 @@ def box(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Sandbox]:
     sandbox = Sandbox(tmp_path, "mod", launcher=LAUNCHERS[request.param])
     yield sandbox
     sandbox.close()
+    # This worker goes on to other self-tests: their subprocess children must
+    # keep their exit statuses, so nothing reaps behind their backs.
+    REAPER.stop()
 
 
 def test_values_cross_both_ways(box: Sandbox) -> None:
