@@ -82,9 +82,10 @@ ALLOWED_ENV = frozenset({
     "SYSTEMROOT", "SYSTEMDRIVE", "WINDIR", "COMSPEC", "PATHEXT", "USERPROFILE", "APPDATA",
     "LOCALAPPDATA", "NUMBER_OF_PROCESSORS", "PROCESSOR_ARCHITECTURE",
 })
-#: Prefixes let through as well: locale settings, and the self-tests' fixture
-#: submissions (which note their pids in KATA_PID_DIR).
-ALLOWED_PREFIXES = ("LC_", "KATA_")
+#: Prefixes let through as well: locale settings, the self-tests' fixture
+#: submissions (which note their pids in KATA_PID_DIR), and the self-tests'
+#: simulated systems (selftests/platforms: the stand-in interpreter needs them).
+ALLOWED_PREFIXES = ("LC_", "KATA_", "GRADING_SIMULATE", "GRADING_HOST")
 
 
 def child_environment() -> dict[str, str]:
