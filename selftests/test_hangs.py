@@ -56,7 +56,10 @@ def test_everything_hangs(tmp_path: Path) -> None:
     for topic in graded.data["topics"]:
         assert topic["score"] == 0, topic["name"]
         for test in topic["tests"]:
-            assert test["outcome"] == "timeout", (topic["name"], test)
+            # Every call hangs; a test that reads a module's value (not a call)
+            # finds it missing, as in the stub: that is no hang to wait for.
+            reads_a_value = test["outcome"] == "failed" and "has no" in test["message"]
+            assert test["outcome"] == "timeout" or reads_a_value, (topic["name"], test)
             assert test["message"], (topic["name"], test)
     survivors = []
     for pid in (int(p.name) for p in pid_dir.iterdir()):
