@@ -1,8 +1,10 @@
 """What a student reads: the real grader's text report for fixture submissions.
 
-Each case is a workspace (a kata, or the solution with one mistake) graded in
-Chinese and in English, and the screen is checked as a student would read
-it: the cause comes first in its topic, the student's own line is quoted,
+Each case is a workspace graded in Chinese and in English: a kata
+(``katas/<name>/kata.toml``, graded against the engine's fixture topics with
+``--tests selftests/engine/tests``) or the lesson's solution with one mistake
+(graded against the lesson's topics). The screen is checked as a student would
+read it: the cause comes first in its topic, the student's own line is quoted,
 no hidden-test source and no absolute path appear, no message is repeated,
 and only the first level of each hint is shown.
 """
@@ -11,7 +13,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -23,10 +24,10 @@ import pytest
 from grading import catalog
 from grading.i18n import Lang
 
-from .conftest import ROOT, SELFTESTS
+from .conftest import ENGINE_TESTS, KATAS, ROOT, Kata
 
-KATAS = SELFTESTS / "katas"
-TOPICS = {t.name: t for t in catalog.load(ROOT / "tests")}
+#: The lesson's topics and the engine's fixture topics, by name (the names do not overlap).
+TOPICS = {t.name: t for t in [*catalog.load(ROOT / "tests"), *catalog.load(ENGINE_TESTS)]}
 
 
 def screen(workspace: Path, *args: str, lang: str, env: dict[str, str] | None = None) -> tuple[int, str]:
@@ -49,12 +50,6 @@ def topic_block(text: str, topic: str) -> list[str]:
     return lines[start + 1:end]
 
 
-def copy_of(source: Path, tmp_path: Path) -> Path:
-    workspace = tmp_path / "workspace"
-    shutil.copytree(source, workspace)
-    return workspace
-
-
 def solution_with(topic: str, old: str, new: str) -> Callable[[Path], Path]:
     def build(tmp_path: Path) -> Path:
         workspace = tmp_path / "workspace"
@@ -67,45 +62,59 @@ def solution_with(topic: str, old: str, new: str) -> Callable[[Path], Path]:
 
 
 def kata(name: str) -> Callable[[Path], Path]:
-    return lambda tmp_path: copy_of(KATAS / name / "workspace", tmp_path)
+    return lambda tmp_path: Kata.load(KATAS / name).build(tmp_path)
 
 
 @dataclass
 class Case:
     build: Callable[[Path], Path]
-    topic: str
+    #: The topics graded; the first is the one whose section is read.
+    topics: list[str]
     #: Words the first lines of the topic's section say, per language ("" : nothing fails).
     first: dict[str, str]
     #: The student's own file and line, quoted.
     line: str = ""
     keyword: str | None = None
+    #: The hidden tests graded against: the engine's fixture topics (a kata), or None (the lesson's).
+    tests: Path | None = None
+
+    @property
+    def topic(self) -> str:
+        return self.topics[0]
+
+
+def kata_case(name: str, topic: str, first: dict[str, str], line: str = "",
+              keyword: str | None = None) -> Case:
+    """A kata graded against the engine's fixture topics; ``topic`` first, then the kata's others."""
+    others = [t for t in Kata.load(KATAS / name).topics if t != topic]
+    return Case(kata(name), [topic, *others], first, line, keyword, tests=ENGINE_TESTS)
 
 
 CASES = {
-    "pass": Case(kata("pass"), "process_function", {"en": "", "zh": ""}),
-    "partial": Case(kata("partial"), "process_function", {"en": "p.join()", "zh": "p.join()"}),
-    "syntax_error": Case(kata("syntax_error"), "process_function",
-                         {"en": "SyntaxError", "zh": "SyntaxError"}, line='process_function.py", line 4'),
-    "import_error": Case(kata("import_error"), "process_function",
-                         {"en": "The module is multiprocessing", "zh": "模块名是 multiprocessing"},
-                         line='process_function.py", line 5'),
-    "timeout": Case(kata("sleeps_forever"), "process_function",
-                    {"en": "stopped after", "zh": "强制停止"}, keyword="test_task_writes_two_lines"),
-    "crash": Case(kata("crash"), "process_function", {"en": "never returned", "zh": "没有返回"}),
+    "pass": kata_case("pass", "toy_process", {"en": "", "zh": ""}),
+    "partial": kata_case("partial", "toy_process", {"en": "p.join()", "zh": "p.join()"}),
+    "syntax_error": kata_case("syntax_error", "toy_math", {"en": "SyntaxError", "zh": "SyntaxError"},
+                              line='toy_math.py", line 1'),
+    "import_error": kata_case("import_error", "toy_math",
+                              {"en": "No module named 'maths'", "zh": "No module named 'maths'"},
+                              line='toy_math.py", line 5'),
+    "timeout": kata_case("sleeps_forever", "toy_process", {"en": "stopped after", "zh": "强制停止"},
+                         keyword="test_task_writes_its_pid"),
+    "crash": kata_case("crash", "toy_process", {"en": "never returned", "zh": "没有返回"}),
     "raised": Case(solution_with("process_function", "    p.start()  #", "    1 / 0\n    p.start()  #"),
-                   "process_function", {"en": "ZeroDivisionError", "zh": "ZeroDivisionError"},
+                   ["process_function"], {"en": "ZeroDivisionError", "zh": "ZeroDivisionError"},
                    line='process_function.py", line 25'),
     "text_mode_file": Case(solution_with("upload_server", 'open(fd, "wb")', 'open(fd, "w")'),
-                           "upload_server", {"en": "opened in text mode", "zh": "文本模式"},
+                           ["upload_server"], {"en": "opened in text mode", "zh": "文本模式"},
                            keyword="test_small_file or test_body_is_binary"),
-    "no_listen": Case(solution_with("upload_server", "server.listen(5)", "pass"), "upload_server",
+    "no_listen": Case(solution_with("upload_server", "server.listen(5)", "pass"), ["upload_server"],
                       {"en": "call listen() before accept()", "zh": "先调用 listen()"},
                       keyword="test_small_file or test_zero_byte_file"),
     "daemon_joined": Case(solution_with("daemon", "    p.start()\n", "    p.start()\n    p.join()\n"),
-                          "daemon", {"en": "without join()", "zh": "join"}),
+                          ["daemon"], {"en": "without join()", "zh": "join"}),
     "target_called": Case(solution_with("process_function", "target=task, args=(name, log_path)",
                                         "target=task(name, log_path)"),
-                          "process_function", {"en": "target=task(...) calls it", "zh": "target=task"}),
+                          ["process_function"], {"en": "target=task(...) calls it", "zh": "target=task"}),
 }
 
 ABSOLUTE = re.compile(r"(?<![\w<.])/(?:tmp|work|home|root|usr|var|private|Users|opt)/")
@@ -121,7 +130,8 @@ def params() -> list[object]:
 def test_what_a_student_reads(case: Case, lang: Lang, tmp_path: Path) -> None:
     workspace = case.build(tmp_path)
     keyword = ["-k", case.keyword] if case.keyword else []
-    status, text = screen(workspace, case.topic, *keyword, lang=lang)
+    tests = ["--tests", str(case.tests)] if case.tests else []
+    status, text = screen(workspace, *tests, *case.topics, *keyword, lang=lang)
     assert status in (0, 1), text
     wanted = case.first[lang]
     if not wanted:
@@ -133,7 +143,9 @@ def test_what_a_student_reads(case: Case, lang: Lang, tmp_path: Path) -> None:
     if case.line:
         assert case.line in text, text
     # No hidden-test source, no grader internals, no absolute path.
-    for secret in ("def test_", "test_process_function.py", "tests/", "grading/", "sandbox.", str(ROOT)):
+    secrets = ["def test_", "tests/", "grading/", "sandbox.", "selftests", str(ROOT),
+               *(f"test_{topic}.py" for topic in case.topics)]
+    for secret in secrets:
         assert secret not in text, f"{secret!r} shown:\n{text}"
     assert not ABSOLUTE.search(text), text
     # No message said twice.
@@ -141,10 +153,18 @@ def test_what_a_student_reads(case: Case, lang: Lang, tmp_path: Path) -> None:
     repeated = {line for line in long_lines if long_lines.count(line) > 1}
     assert not repeated, repeated
     # The first level of the hints only; the stronger ones wait for --hint.
-    for hint in TOPICS[case.topic].hints:
-        for level in hint.levels[1:]:
-            assert level.render(lang)[:40] not in text, f"a level-2 hint is shown:\n{text}"
-    # One language only.
-    other = re.compile(r"[\u4e00-\u9fff]") if lang == "en" else None
-    if other is not None:
-        assert not other.search(text.replace(TOPICS[case.topic].title.zh, "")), text
+    hints = TOPICS[case.topic].hints
+    if any(len(hint.levels) > 1 for hint in hints):
+        for hint in hints:
+            for level in hint.levels[1:]:
+                assert level.render(lang)[:40] not in text, f"a level-2 hint is shown:\n{text}"
+    elif hints and wanted:
+        # The engine's fixture topics have one-level hints, for the whole topic: nothing
+        # stronger could leak, so check the other half instead: a failing topic shows its first level.
+        assert hints[0].levels[0].render(lang)[:40] in text, f"the topic's hint is not shown:\n{text}"
+    # One language only (the topics' Chinese titles aside).
+    if lang == "en":
+        shown = text
+        for topic in case.topics:
+            shown = shown.replace(TOPICS[topic].title.zh, "")
+        assert not re.search(r"[\u4e00-\u9fff]", shown), text
