@@ -14,6 +14,7 @@ the exit status counting only what was graded, nothing left running.
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -30,19 +31,26 @@ MISTAKES = [("daemon", "daemon_forgotten.patch"), ("process_function", "joins.pa
 
 
 def simulate(system: str, *args: str | Path, tmp_path: Path) -> Graded:
+    # A copy of the stand-ins per grade: every process of this grade names its
+    # own boot.py on its command line, so what it left is told from another
+    # grade's running beside it.
+    sim = tmp_path / "sim"
+    sim.mkdir()
+    for name in ("boot.py", "wrapper.sh"):
+        shutil.copy2(PLATFORMS / name, sim / name)
     env = {"GRADING_SIMULATE": system, "GRADING_HOST": system,
            "GRADING_SIMULATE_REAL": sys.executable,
-           "GRADING_SIMULATE_BOOT": str(PLATFORMS / "boot.py"),
-           "GRADING_SIMULATE_PYTHON": str(PLATFORMS / "wrapper.sh")}
-    return grade(*args, tmp_path=tmp_path, env=env, python=str(PLATFORMS / "wrapper.sh"))
+           "GRADING_SIMULATE_BOOT": str(sim / "boot.py"),
+           "GRADING_SIMULATE_PYTHON": str(sim / "wrapper.sh")}
+    return grade(*args, tmp_path=tmp_path, env=env, python=str(sim / "wrapper.sh"))
 
 
-def _left_running(workspace: Path) -> list[int]:
-    """Processes still running whose command line names the workspace or the simulation."""
+def _left_running(tmp_path: Path) -> list[int]:
+    """Processes still running whose command line names this grade's stand-ins."""
     found = []
     for proc in psutil.process_iter(["cmdline"]):
         line = " ".join(proc.info["cmdline"] or [])
-        if proc.pid != os.getpid() and (str(workspace) in line or str(PLATFORMS) in line):
+        if proc.pid != os.getpid() and str(tmp_path / "sim") in line:
             found.append(proc.pid)
     return found
 
@@ -66,7 +74,7 @@ def test_solutions_score_every_graded_point(system: str, tmp_path: Path) -> None
     if system == "windows":
         assert any("[fork]" in name for _, name, _ in skipped)  # no fork there
     assert graded.returncode == 0
-    assert _left_running(ROOT / "solutions") == []
+    assert _left_running(tmp_path) == []
 
 
 @pytest.mark.slow
