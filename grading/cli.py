@@ -18,7 +18,7 @@ from . import catalog, contain, formats, render, runner, scoring, state
 from .errors import GradingError
 from .i18n import LANGS, UNKNOWN_LANG, Lang, Text, default_lang, unknown_lang
 from .live import Board
-from .processes import become_subreaper, kill_everything_below
+from .processes import REAPER, become_subreaper, kill_everything_below
 from .results import Report
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -319,8 +319,11 @@ def _check_writable(path: Path) -> None:
 
 
 def _clean_up() -> None:
-    """Nothing graded outlives the grader: kill what is left below us."""
+    """Nothing graded outlives the grader: kill what is left below us, then
+    stop reaping (a caller that goes on, a self-test, keeps its own children's
+    exit statuses)."""
     kill_everything_below()
+    REAPER.stop()
 
 
 def _use_colour(stream: object) -> bool:
