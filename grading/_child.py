@@ -57,6 +57,9 @@ if __name__ != "__mp_main__":
     import time
     import traceback
 
+    if sys.platform != "win32":
+        import resource  # noqa: F401  (limit_resources, in every call)
+
 
 def _load_wire() -> ModuleType:
     name = "_kata_wire"

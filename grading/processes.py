@@ -199,14 +199,73 @@ def reap_zombies(keep: Iterable[int] = ()) -> None:
 # -- looking ------------------------------------------------------------------
 
 
+def _proc_children_listed() -> bool:
+    """Whether Linux lists each task's children (``/proc/<pid>/task/<tid>/children``)."""
+    me = os.getpid()
+    return sys.platform.startswith("linux") and os.path.exists(f"/proc/{me}/task/{me}/children")
+
+
+#: A tree is then read from its own processes' lists, not from a scan of the
+#: whole process table (psutil reads every process's stat file): a call's
+#: clean-up costs what its tree holds, not what the machine runs.
+_PROC_CHILDREN = _proc_children_listed()
+
+
+def _listed_children(pid: int) -> list[int]:
+    found: list[int] = []
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return found
+    for tid in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{tid}/children", "rb") as listing:
+                found.extend(int(child) for child in listing.read().split())
+        except (OSError, ValueError):
+            continue
+    return found
+
+
+def children_map(pid: int | None = None) -> dict[int, list[int]]:
+    """Parent pid -> child pids, for the tree below ``pid`` (default: this process)."""
+    top = os.getpid() if pid is None else pid
+    tree: dict[int, list[int]] = {}
+    if _PROC_CHILDREN:
+        stack = [top]
+        while stack:
+            parent = stack.pop()
+            if parent not in tree:
+                tree[parent] = kids = _listed_children(parent)
+                stack.extend(kids)
+        return tree
+    try:
+        found = psutil.Process(top).children(recursive=True)
+    except psutil.Error:
+        return tree
+    for p in found:
+        try:
+            tree.setdefault(p.ppid(), []).append(p.pid)
+        except psutil.Error:
+            continue
+    return tree
+
+
+def _processes(pids: Iterable[int]) -> dict[int, psutil.Process]:
+    found = {}
+    for pid in pids:
+        try:
+            found[pid] = psutil.Process(pid)
+        except psutil.Error:
+            continue
+    return found
+
+
 def descendants(pid: int | None = None) -> list[psutil.Process]:
     """Every process below ``pid`` (default: this one), the harness left out."""
-    try:
-        found = psutil.Process(pid).children(recursive=True)
-    except psutil.Error:
-        return []
+    tree = children_map(pid)
     spared = harness_pids()
-    return [p for p in found if p.pid not in spared]
+    return list(_processes(kid for kids in tree.values() for kid in kids
+                           if kid not in spared).values())
 
 
 def is_alive(p: psutil.Process) -> bool:
@@ -344,22 +403,16 @@ def call_tree(root: int, began: float | None, live_roots: set[int],
     """
     reap_zombies(keep=live_roots)  # zombie orphans: reaped, not listed (a waitid, not a scan)
     me = os.getpid()
-    everyone = descendants()
-    by_pid = {p.pid: p for p in everyone}
-    children_of: dict[int, list[int]] = {}
-    for p in everyone:
-        try:
-            children_of.setdefault(p.ppid(), []).append(p.pid)
-        except psutil.Error:
-            continue
+    children_of = children_map(me)
+    spared = harness_pids()
     earliest = float("-inf") if began is None else began - 0.05
     roots = [root]
-    for pid in children_of.get(me, []):
-        if pid in live_roots or pid in baseline:
-            continue
+    for pid, proc in _processes(pid for pid in children_of.get(me, [])
+                                if pid not in live_roots and pid not in baseline
+                                and pid not in spared).items():
         group = pgid(pid)
         try:
-            born_after = by_pid[pid].create_time() >= earliest
+            born_after = proc.create_time() >= earliest
         except psutil.Error:
             continue
         if group == root or (born_after and group not in live_roots and len(live_roots) <= 1):
@@ -373,7 +426,7 @@ def call_tree(root: int, began: float | None, live_roots: set[int],
         found.add(pid)
         stack.extend(children_of.get(pid, []))
     found.discard(root)
-    return [by_pid[pid] for pid in found if pid in by_pid]
+    return list(_processes(found - spared).values())
 
 
 def settle(procs: list[psutil.Process], grace: float = 0.5) -> list[psutil.Process]:

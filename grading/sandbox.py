@@ -158,7 +158,8 @@ class Sandbox:
         self._count += 1
         folder = self._root / f"c{self._count}"
         cwd = folder / "w"
-        cwd.mkdir(parents=True)
+        folder.mkdir()
+        cwd.mkdir()
         request = {
             "workspace": str(self.workspace),
             "module": module or self.module,
@@ -247,13 +248,19 @@ class Running:
     def returned(self, timeout: float) -> bool:
         """Wait until the function returned or raised; False on time-out or death."""
         deadline = time.monotonic() + timeout
+        pause = POLL / 8  # most calls answer within milliseconds: look soon, then less often
         while time.monotonic() < deadline:
             if self._answer_path.exists():
                 return True
             if not self.alive():
                 return self._answer_path.exists()
-            time.sleep(POLL)
+            time.sleep(pause)
+            pause = min(pause * 2, POLL)
         return self._answer_path.exists()
+
+    def raised(self) -> bool:
+        """Whether the function is known to have raised (its answer is an error)."""
+        return "error" in read_answer(self._answer_path)
 
     def finish(self, timeout: float = 10.0, keep_children: bool = False) -> Call:
         """Let the call go on to its end (stdin closed), killing it after ``timeout``."""

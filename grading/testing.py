@@ -174,7 +174,9 @@ def watch(sandbox: Sandbox, function: str, *args: Any, kwargs: dict[str, Any] | 
           driver: str | Path | None = None, label: str | None = None,
           report: tuple[str, ...] = ()) -> Watched:
     """Run the call held open (``hold=True``) and sample its children every
-    ``every`` seconds until it returns, then twice more ``settle`` apart.
+    ``every`` seconds until it returns, then once more ``settle`` later (not
+    when it raised: the test fails on the exception, and the student hears
+    about it sooner).
 
     Children are the student's (``Running.student_children``). A process
     caught between fork and exec still shows its parent's command line: one
@@ -194,8 +196,9 @@ def watch(sandbox: Sandbox, function: str, *args: Any, kwargs: dict[str, Any] | 
                 break
         if returned:
             reaped = running.reaped_any_child()
-            time.sleep(settle)
-            samples.append(_sample(running))
+            if not running.raised():  # an exception fails the test by itself: no more samples needed
+                time.sleep(settle)
+                samples.append(_sample(running))
         trackers = _trackers({pid for sample in samples for pid in sample})
         # Not returned within the limit (or dead): stop now, not after another
         # limit, and let later tests of the topic know it hung (fail fast).
