@@ -17,6 +17,15 @@ waits on a Unix socket and forks once per request (the warm path, see
 and goes on exactly as the cold one does. Before any student code runs, the
 limits are applied and the start method set.
 
+Contained (the request's ``contain`` part, on the trusted tier): before
+anything else, ``contain`` (loaded by path, like ``_wire``) enters the
+call's policy: its cgroup, rlimits, an allow-listed environment, its own
+mount, IPC, UTS and cgroup namespaces (the checkout, the scratch and root's
+home hidden; the workspace read-only; the call's folder and the test's
+folders writable), then an unprivileged uid of its own. Everything this
+file needs is imported by then. Should any step fail, the child says so on
+stderr and exits with ``CONTAIN_FAILED``: no student code runs half contained.
+
 The answer is one JSON file written atomically (temporary name, then
 ``os.replace``) *after* the call, so a half-written answer is never read; a
 call that ends the interpreter itself (``os._exit``) leaves no answer, and
@@ -36,6 +45,7 @@ from typing import Any, NoReturn
 # needs none of what follows, and should not pay for it at every start.
 if __name__ != "__mp_main__":
     import atexit
+    import dataclasses
     import gc
     import importlib
     import importlib.util
@@ -69,6 +79,19 @@ def _load_wire() -> ModuleType:
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module  # dataclasses look their module up while the class is made
+    spec.loader.exec_module(module)
+    return module
+
+
+def _load_contain() -> ModuleType:
+    """grading/contain.py by path under a private name (standard library only)."""
+    name = "_kata_contain"
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, os.path.join(os.path.dirname(__file__), "contain.py"))
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
     spec.loader.exec_module(module)
     return module
 
@@ -218,11 +241,36 @@ def limit_resources() -> None:
             pass
 
 
+def enter_containment(request: dict[str, Any]) -> None:
+    """Contain this process as the request's ``contain`` part says (nothing
+    when there is none); on failure, say why on stderr and exit with
+    ``CONTAIN_FAILED`` before any student code runs."""
+    spec = request.get("contain")
+    if not spec:
+        return
+    try:
+        contain = _load_contain()
+        group = contain.Cgroup.described(spec["cgroup"]) if spec.get("cgroup") else None
+        policy = contain.call_policy(
+            slot=int(spec["slot"]), checkout=spec["checkout"], scratch=spec["scratch"],
+            workspace=spec["workspace"], cwd=spec["cwd"], writable=spec["writable"], cgroup=group,
+            limits=contain.Limits(file_size=FILE_SIZE_LIMIT, open_files=1024))
+        policy = dataclasses.replace(policy, expose_ro=(*policy.expose_ro, *spec["readable"]),
+                                     environment=dict(spec["environment"]))
+        contain.enter(policy)
+    except BaseException as exc:  # noqa: BLE001 - fail closed, whatever went wrong
+        try:
+            os.write(2, f"containment failed: {type(exc).__name__}: {exc}\n".encode())
+        finally:
+            os._exit(121)  # contain.CONTAIN_FAILED, even when contain could not be loaded
+
+
 def execute(request: dict[str, Any]) -> None:
     """Run one call in this process, from the limits to the answer."""
     if request.get("go"):
         # Wait to be told: the parent first puts this process in its Job Object.
         sys.stdin.buffer.read(1)
+    enter_containment(request)
     limit_resources()
     answer = run(request)
     write_answer(request["answer"], answer)
@@ -349,6 +397,7 @@ def end_program() -> NoReturn:
 
 def main() -> None:
     if sys.argv[1] == "--zygote":
+        _load_contain()  # once, in the helper: a forked call finds it loaded
         request = serve_zygote(int(sys.argv[2]))
     else:
         with open(sys.argv[1], encoding="utf-8") as src:

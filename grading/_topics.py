@@ -13,6 +13,12 @@ imported once, then it forks once per topic (``_child.serve_zygote``: the
 report pipe arrives as descriptor 3) and each child runs ``pytest.main``
 with its topic's arguments. ``_topics.py --run ARG…`` runs one topic's
 pytest in this fresh interpreter (the cold path).
+
+On the trusted tier the forked child first enters the topic's own pid, mount
+and network namespaces (``contain.enter_topic``, when the request says
+``"namespace": true``): it forks once more and pytest runs as pid 1 there,
+with its own ``/proc`` and loopback only. The cold path gets the same from
+``contain.topic_command``, which the runner wraps around the command.
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ import pytest_timeout  # type: ignore[import-untyped]  # noqa: E402,F401
 
 import grading.plugin  # noqa: E402,F401
 import grading.testing  # noqa: E402,F401
+from grading import contain  # noqa: E402
 from grading._child import serve_zygote  # noqa: E402
 from grading.channel import read_key  # noqa: E402
 
@@ -38,6 +45,12 @@ from grading.channel import read_key  # noqa: E402
 def main() -> None:
     if sys.argv[1] == "--serve":
         request = serve_zygote(int(sys.argv[2]))
+        if request.get("namespace"):
+            try:
+                contain.enter_topic()  # returns in pid 1 of the topic's namespaces
+            except contain.ContainError as exc:
+                print(f"containment failed: {exc}", file=sys.stderr, flush=True)
+                os._exit(contain.CONTAIN_FAILED)
         args = [str(a) for a in request["args"]]
     else:
         args = sys.argv[2:]

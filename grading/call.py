@@ -52,6 +52,10 @@ class Call:
     cwd: Path
     attributes: dict[str, Any] = field(default_factory=dict)
     time_limit: float | None = None
+    #: The memory cap (MiB) when the kernel killed part of the call for going over it.
+    memory_limit: int | None = None
+    #: The call's sandbox could not be set up: no student code ran (the grader's problem).
+    contain_failed: bool = False
 
     def raised(self, type_name: str) -> bool:
         return self.error is not None and self.error.type == type_name
@@ -67,6 +71,13 @@ class Call:
         """What ``unwrap`` would raise, or None when the call returned."""
         if self.error is not None:
             return self._problem_for_error(self.error)
+        if self.contain_failed:
+            why = self.stderr.strip().splitlines()[-1:] or ["?"]
+            return StudentCrashed(msg.CONTAIN_FAILED.format(why=why[0][-300:]))
+        if self.memory_limit is not None and not self.returned:
+            # "__name__": the import alone (Sandbox.start_import), before any function.
+            said = msg.MEMORY_EXCEEDED_AT_IMPORT if self.function == "__name__" else msg.MEMORY_EXCEEDED
+            return StudentCrashed(said.format(call=self.function, limit=self.memory_limit))
         if self.timed_out:
             said = msg.TIMED_OUT_AFTER_RETURN if self.returned else msg.TIMED_OUT
             # How long it really ran: a test may have waited in steps.

@@ -663,6 +663,19 @@ class Cgroup:
     def kind(self) -> str:
         return self.layout.kind
 
+    def describe(self) -> dict[str, object]:
+        """The group as plain data (JSON), for the child that joins it."""
+        return {"name": self.name, "kind": self.kind,
+                "folders": {k: str(v) for k, v in self.folders.items()}}
+
+    @classmethod
+    def described(cls, data: dict[str, object]) -> Cgroup:
+        """The group ``describe`` gave (the child side: it only attaches)."""
+        folders = data["folders"]
+        assert isinstance(folders, dict)
+        return cls(CgroupLayout(str(data["kind"])), {str(k): Path(str(v)) for k, v in folders.items()},
+                   str(data["name"]))
+
     @classmethod
     def create(cls, name: str, memory: int | None = None, pids: int | None = None,
                layout: CgroupLayout | None = None, parent: Cgroup | None = None) -> Cgroup:
@@ -864,6 +877,53 @@ def topic_command(command: Sequence[str]) -> list[str]:
             *command]
 
 
+def enter_topic(net: bool = True) -> None:
+    """Move the calling process into the topic's own pid, mount and network
+    namespaces, in process: the warm topic runner's forked child calls it
+    before pytest starts. The caller forks once more: the new child returns
+    from here as pid 1 of the namespace, with its own ``/proc`` and loopback
+    up; this process stays outside, waits, and ends as that child ended (its
+    exit status, or the same signal), never returning. Killed, it takes pid 1
+    with it (``PR_SET_PDEATHSIG``), and the kernel everything in the namespace.
+    The process must be single-threaded."""
+    if sys.platform != "linux":
+        raise ContainError(errno.ENOSYS, "topic namespaces: Linux only")
+    unshare(CLONE_NEWPID | CLONE_NEWNS | (CLONE_NEWNET if net else 0))
+    child = os.fork()
+    if child == 0:
+        try:
+            prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+            mount(None, "/", None, MS_REC | MS_PRIVATE)
+            mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+            if net:
+                loopback_up()
+        except BaseException as exc:  # noqa: BLE001 - never run the topic half contained
+            os.write(2, f"topic namespace: {exc}\n".encode())
+            os._exit(CONTAIN_FAILED)
+        return
+    os._exit(_wait_as(child))
+
+
+def _wait_as(child: int) -> int:
+    """Wait for ``child``, passing on SIGTERM, SIGINT and SIGHUP; end by the
+    same signal as the child, or return its exit status."""
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        # Passed on: pid 1 gets only the signals it has a handler for (Python
+        # has one for SIGINT; pytest-timeout's SIGALRM); SIGKILL always works.
+        signal.signal(sig, lambda s, _f: _signal(child, s))
+    while True:
+        try:
+            _, status = os.waitpid(child, 0)
+            break
+        except InterruptedError:
+            continue
+    if os.WIFSIGNALED(status):
+        ended_by = os.WTERMSIG(status)
+        signal.signal(ended_by, signal.SIG_DFL)
+        os.kill(os.getpid(), ended_by)
+    return os.waitstatus_to_exitcode(status)
+
+
 def run_topic(command: Sequence[str], net: bool = True) -> int:
     """The wrapper's work (see ``topic_command``); returns an exit status."""
     if sys.platform != "linux":
@@ -882,21 +942,7 @@ def run_topic(command: Sequence[str], net: bool = True) -> int:
         except BaseException as exc:  # noqa: BLE001 - report, never return into the wrapper
             os.write(2, f"topic namespace: {exc}\n".encode())
         os._exit(CONTAIN_FAILED)
-    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
-        # Passed on: pid 1 gets only the signals it has a handler for (Python
-        # has one for SIGINT; pytest-timeout's SIGALRM); SIGKILL always works.
-        signal.signal(sig, lambda s, _f: _signal(child, s))
-    while True:
-        try:
-            _, status = os.waitpid(child, 0)
-            break
-        except InterruptedError:
-            continue
-    if os.WIFSIGNALED(status):
-        ended_by = os.WTERMSIG(status)
-        signal.signal(ended_by, signal.SIG_DFL)
-        os.kill(os.getpid(), ended_by)
-    return os.waitstatus_to_exitcode(status)
+    return _wait_as(child)
 
 
 def main(argv: Sequence[str]) -> int:

@@ -123,11 +123,21 @@ GRADE_DEADLINE = Text(
 # -- containment (grading.contain) ----------------------------------------------
 
 MEMORY_EXCEEDED = Text(
-    en="{call}() was stopped: it used more than {limit} MiB of memory, the limit of one call "
-       "(the whole process tree counts, children included). Read files and sockets in chunks "
-       "instead of all at once, and do not keep what you no longer need.",
-    zh="{call}() 被停止：它使用的内存超过了每次调用 {limit} MiB 的上限（整个进程树都计算在内，"
-       "包括子进程）。请分块读取文件和套接字数据，不要一次全部读入，也不要保留不再需要的数据。",
+    en="{call}() was stopped: memory limit exceeded. It used more than {limit} MiB of memory, "
+       "the limit of one call (the whole process tree counts, children included; code at module "
+       "level too, as it runs at import). Read files and sockets in chunks instead of all at "
+       "once, and do not keep what you no longer need.",
+    zh="{call}() 被停止：超出内存上限（memory limit exceeded）。它使用的内存超过了每次调用 "
+       "{limit} MiB 的上限（整个进程树都计算在内，包括子进程；模块顶层的代码在导入时运行，也算在内）。"
+       "请分块读取文件和套接字数据，不要一次全部读入，也不要保留不再需要的数据。",
+)
+MEMORY_EXCEEDED_AT_IMPORT = Text(
+    en="Importing your module was stopped: memory limit exceeded. Code at module level used more "
+       "than {limit} MiB of memory, the limit of one call, so none of its functions could run. "
+       "Do not build large data at import: put demo code under `if __name__ == '__main__':`.",
+    zh="导入你的模块时被停止：超出内存上限（memory limit exceeded）。模块顶层的代码使用的内存超过了"
+       "每次调用 {limit} MiB 的上限，因此其中的函数都无法运行。不要在导入时构造大量数据："
+       "请把演示代码放进 `if __name__ == '__main__':` 代码块。",
 )
 CONTAIN_FAILED = Text(
     en="The grader could not set up the sandbox for this call ({why}): a problem of the grader, "

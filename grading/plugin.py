@@ -186,8 +186,10 @@ def sandbox(request: pytest.FixtureRequest, workspace: Path, topic_module: str) 
     problem = _import_problem(request.config, workspace, topic_module)
     if problem is not None:
         raise problem
+    # A tmp_path the test hands to the student's code must be writable for it (contained calls).
+    writable = [request.getfixturevalue("tmp_path")] if "tmp_path" in request.fixturenames else []
     box = Sandbox(workspace, topic_module, start_method=method, hangs=request.config.stash[hangs_key],
-                  test=request.node.name)
+                  test=request.node.name, writable=writable)
     try:
         yield box
     finally:

@@ -25,14 +25,14 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from pathlib import Path
 from typing import Any
 
+from . import contain, processes, records
 from . import messages as msg
-from . import processes, records
 from .catalog import Topic
 from .channel import Channel, open_channel
 from .host import HOST
 from .processes import Killable, kill_all, kill_tree, release_root, start_root
 from .results import Report, TopicResult
-from .zygote import WarmLauncher, warm_possible
+from .zygote import SCRATCH_ENV, SLOT_ENV, WarmLauncher, contained, enforced, warm_possible
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -79,7 +79,8 @@ def run(topics: list[Topic], workspace: Path, jobs: int | None = None,
 
     def grade(turn: int, topic: Topic) -> TopicResult:
         with admission.slot(turn):
-            return run_topic(topic, workspace, Path(scratch), launcher, progress, keyword, on_start)
+            return run_topic(topic, workspace, Path(scratch), launcher, progress, keyword, on_start,
+                             slot=uid_slot(turn))
 
     finished = False
     try:
@@ -99,7 +100,13 @@ def run(topics: list[Topic], workspace: Path, jobs: int | None = None,
         launcher.close()
         shutil.rmtree(scratch, ignore_errors=True)
     return Report(workspace=str(workspace), topics=results, duration=time.monotonic() - started,
-                  tier=HOST.tier, enforced=HOST.enforced)
+                  tier=HOST.tier, enforced=enforced())
+
+
+def uid_slot(turn: int) -> int:
+    """The topic's uid slot (``contain.UID_BASE + slot`` on the trusted tier):
+    one per topic of this grade, and apart from any other grade running now."""
+    return (os.getpid() % (1 << 19)) * 64 + turn % 64
 
 
 def grade_deadline(topics: list[Topic], jobs: int) -> float:
@@ -215,21 +222,27 @@ class TopicLauncher:
         self._warm = WarmLauncher([sys.executable, *TOPIC_FLAGS, str(TOPICS_SCRIPT), "--serve"],
                                   environment=_environment()) if warm else None
 
-    def start(self, args: list[str], tmp: Path, log: int, channel: Channel) -> Killable:
+    def start(self, args: list[str], tmp: Path, log: int, channel: Channel,
+              slot: int = 0) -> Killable:
+        """Start one topic's test process. Contained (the trusted tier), it
+        runs as pid 1 of the topic's own pid, mount and network namespaces,
+        and its calls get the uid of ``slot``."""
         inherited = channel.inherited()
+        extra = {"TMPDIR": str(tmp), SLOT_ENV: str(slot), SCRATCH_ENV: str(tmp.parent.parent)}
         if self._warm is not None and inherited is not None:
             # The report pipe becomes the child's descriptor 3.
             args = _replace_fd(args, inherited, 3)
             with open(os.devnull, "rb") as null:
-                return self._warm.fork({"args": args, "cwd": str(PROJECT_ROOT),
-                                        "environment": {"TMPDIR": str(tmp)}},
+                return self._warm.fork({"args": args, "cwd": str(PROJECT_ROOT), "environment": extra,
+                                        "namespace": contained()},
                                        [null.fileno(), log, log, inherited])
         key = channel.stdin()
         inherit: dict[str, Any] = {"pass_fds": (inherited,)} if inherited is not None else {}
-        proc = start_root([sys.executable, *TOPIC_FLAGS, str(TOPICS_SCRIPT), "--run", *args],
+        command = [sys.executable, *TOPIC_FLAGS, str(TOPICS_SCRIPT), "--run", *args]
+        proc = start_root(contain.topic_command(command) if contained() else command,
                           cwd=PROJECT_ROOT, stdout=log, stderr=log,
                           stdin=subprocess.PIPE if key is not None else subprocess.DEVNULL,
-                          env={**_environment(), "TMPDIR": str(tmp)}, **HOST.new_group,
+                          env={**_environment(), **extra}, **HOST.new_group,
                           **inherit)
         if key is not None and proc.stdin is not None:
             try:
@@ -254,7 +267,7 @@ def _replace_fd(args: list[str], old: int, new: int) -> list[str]:
 
 def run_topic(topic: Topic, workspace: Path, scratch: Path, launcher: TopicLauncher,
               progress: Progress | None = None, keyword: str | None = None,
-              on_start: Started | None = None) -> TopicResult:
+              on_start: Started | None = None, slot: int = 0) -> TopicResult:
     # Short names all the way down: a socket path (multiprocessing.Manager
     # puts one in TMPDIR) may not exceed 104 bytes on macOS, 108 on Linux.
     folder = Path(tempfile.mkdtemp(prefix=f"{topic.name[:4]}-", dir=scratch))
@@ -270,7 +283,7 @@ def run_topic(topic: Topic, workspace: Path, scratch: Path, launcher: TopicLaunc
         if feed is not None:
             feed(b"")  # the topic's test process starts now
         try:
-            proc = launcher.start(args, folder / "t", log.fileno(), channel)
+            proc = launcher.start(args, folder / "t", log.fileno(), channel, slot)
         finally:
             channel.started()
         with _LOCK:

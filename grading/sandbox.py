@@ -32,7 +32,7 @@ from ._wire import Connect, Opaque, ProcessSnapshot, decode, encode
 from .call import Call, HangLog, StudentException, read_answer, read_capped
 from .i18n import Text
 from .processes import ProcInfo, become_subreaper, is_resource_tracker
-from .zygote import Launch, Launcher, end_tree
+from .zygote import Launch, Launcher, contain_failed, contained, end_tree, memory_exceeded
 from .zygote import launcher as default_launcher
 
 __all__ = ["Call", "Connect", "HangLog", "Opaque", "ProcInfo", "ProcessSnapshot", "Running", "Sandbox",
@@ -43,6 +43,8 @@ __all__ = ["Call", "Connect", "HangLog", "Opaque", "ProcInfo", "ProcessSnapshot"
 DEFAULT_TIMEOUT = 6.0
 #: Seconds ``Running.returned`` sleeps between looks.
 POLL = 0.01
+#: Whether calls here are contained (the trusted tier: uid, namespaces, cgroup; see zygote).
+CONTAINED = contained()
 
 
 class Sandbox:
@@ -50,8 +52,11 @@ class Sandbox:
 
     def __init__(self, workspace: Path, module: str, start_method: str | None = None,
                  default_timeout: float = DEFAULT_TIMEOUT, hangs: HangLog | None = None,
-                 test: str = "", launcher: Launcher | None = None) -> None:
+                 test: str = "", launcher: Launcher | None = None,
+                 writable: Sequence[Path] = ()) -> None:
         self.workspace = Path(workspace).resolve()
+        #: Folders the test hands to the student's code (writable for it when contained).
+        self.writable = tuple(Path(p) for p in writable)
         self.module = module
         self.start_method = start_method
         self.default_timeout = default_timeout
@@ -200,7 +205,7 @@ class Running:
         with open(folder / "stdout", "wb") as out, open(folder / "stderr", "wb") as err:
             try:
                 self._proc = sandbox.launcher.launch(Launch(request, folder, cwd, stdin_r, out.fileno(),
-                                                      err.fileno()))
+                                                            err.fileno(), sandbox.writable))
             finally:
                 os.close(stdin_r)
         self.pid = self._proc.pid
@@ -333,6 +338,8 @@ class Running:
             cwd=self.cwd,
             attributes={k: decode(v) for k, v in answer.get("attributes", {}).items()},
             time_limit=self._limit,
+            memory_limit=memory_exceeded(self._proc),
+            contain_failed=not answer and contain_failed(self._proc.poll()),
         )
         # Waited for in vain (finish's time-out, not a stop()): remember it.
         if self._timed_out and not self._result.returned and self.hang_key is not None:

@@ -20,6 +20,14 @@ Two ways, one interface (``Launcher.launch`` → a ``processes.Killable``):
 
 Both give the child the same environment (``child_environment``) and the
 same request; the child side is the same code after the process exists.
+
+Containment (the trusted tier: Linux, root, cgroups; ``GRADING_CONTAIN=off``
+turns it off) lives here too, for both launchers (``Containment``): before
+the call's process exists, a cgroup of its own (memory and pids capped) and
+the request's ``contain`` part, which the child hands to ``contain.enter``
+before any student code; after the call, ``end_tree`` kills the group
+whole, notes whether the kernel killed it for memory
+(``memory_exceeded``), and removes it.
 """
 
 from __future__ import annotations
@@ -31,13 +39,15 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
-from collections.abc import Mapping, Sequence
+import weakref
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, cast
 
-from . import processes
+from . import contain, processes
 from .host import HOST
 from .processes import Killable
 
@@ -52,9 +62,21 @@ REPLY_TIMEOUT = 10.0
 LOST = 255
 
 
+#: ``GRADING_CONTAIN=off`` grades without the trusted tier's containment (for comparison).
+CONTAIN_ENV = "GRADING_CONTAIN"
+#: The topic's uid slot (``contain.UID_BASE + slot``), set by the runner per topic.
+SLOT_ENV = "GRADING_SLOT"
+#: The grade's scratch folder (hidden from calls), set by the runner.
+SCRATCH_ENV = "GRADING_SCRATCH"
+#: What one call's cgroup allows: its whole process tree's memory, and tasks.
+CALL_MEMORY = 512 << 20
+CALL_PIDS = 128
+
+
 @dataclass(frozen=True)
 class Launch:
-    """One call to start: the request, and where its standard streams go."""
+    """One call to start: the request, and where its standard streams go.
+    ``writable``: folders the test hands to the student's code (its tmp_path)."""
 
     request: Mapping[str, Any]
     folder: Path
@@ -62,6 +84,7 @@ class Launch:
     stdin: int
     stdout: int
     stderr: int
+    writable: tuple[Path, ...] = ()
 
 
 class Launcher(Protocol):
@@ -94,6 +117,135 @@ def child_environment() -> dict[str, str]:
             if k.upper() in ALLOWED_ENV or k.upper().startswith(ALLOWED_PREFIXES)}
 
 
+def contained() -> bool:
+    """Whether calls here are contained (the trusted tier, not turned off)."""
+    global _CONTAINED
+    if _CONTAINED is None:
+        off = os.environ.get(CONTAIN_ENV, "").strip().lower() in ("off", "0", "no")
+        _CONTAINED = (not off and HOST.tier == "linux-root" and sys.platform == "linux"
+                      and contain.probe().name == "trusted")
+    return _CONTAINED
+
+
+_CONTAINED: bool | None = None
+
+
+def enforced() -> tuple[str, ...]:
+    """What this grade enforces on student code, for the report."""
+    return contain.probe().enforced if contained() else HOST.enforced
+
+
+class Containment:
+    """The trusted tier's part of a launch (see the module docstring): one
+    uid per topic (``SLOT_ENV``), one cgroup per call."""
+
+    def __init__(self) -> None:
+        self.layout = contain.cgroup_layout()
+        slot = os.environ.get(SLOT_ENV, "")
+        self.slot = int(slot) if slot.isdigit() else (os.getpid() % (1 << 19)) * 64 + 63
+        self.uid = contain.UID_BASE + self.slot
+        self.checkout = str(Path(__file__).resolve().parent.parent)
+        self.scratch = os.environ.get(SCRATCH_ENV) or tempfile.gettempdir()
+        self._count = 0
+        if self.layout is not None and self.layout.kind == "v2":
+            contain.enable_v2_controllers(self.layout)
+
+    def prepare(self, spec: Launch) -> tuple[dict[str, Any], contain.Cgroup]:
+        """The request with its ``contain`` part, and the call's new cgroup."""
+        self._count += 1
+        group = contain.Cgroup.create(f"kata-{self.uid}-{os.getpid()}-{self._count}",
+                                      memory=CALL_MEMORY, pids=CALL_PIDS, layout=self.layout)
+        request = dict(spec.request)
+        writable = [str(spec.folder), *(str(p) for p in spec.writable)]
+        readable = []
+        if request.get("driver"):
+            readable.append(os.path.dirname(str(request["driver"])))  # the test's driver module
+        if request.get("coverage"):
+            writable.append(str(request["coverage"]))  # verify --coverage's data folder
+        environment = contain.allowed_environment(child_environment())
+        pid_dir = os.environ.get("KATA_PID_DIR")
+        if pid_dir:  # the self-tests' fixture submissions note their pids there
+            environment["KATA_PID_DIR"] = pid_dir
+            writable.append(pid_dir)
+        for folder in writable:
+            _give(folder, self.uid)
+        request["contain"] = {"slot": self.slot, "checkout": self.checkout, "scratch": self.scratch,
+                              "workspace": str(request["workspace"]), "cwd": str(spec.cwd),
+                              "writable": writable, "readable": readable,
+                              "environment": environment, "cgroup": group.describe()}
+        return request, group
+
+
+def _give(folder: str, uid: int) -> None:
+    """``folder`` and everything in it to ``uid`` (what the test made there
+    before the call: a database file the student's code must rewrite)."""
+    os.chown(folder, uid, uid)
+    for root, dirs, files in os.walk(folder):
+        for name in dirs + files:
+            try:
+                os.chown(os.path.join(root, name), uid, uid, follow_symlinks=False)
+            except OSError:
+                pass
+
+
+_CONTAINMENT: Containment | None = None
+
+
+def containment() -> Containment | None:
+    """This process's ``Containment``, or None where calls are not contained."""
+    global _CONTAINMENT
+    if not contained():
+        return None
+    with _LAUNCHER_LOCK:
+        if _CONTAINMENT is None:
+            _CONTAINMENT = Containment()
+        return _CONTAINMENT
+
+
+def _contained_launch(spec: Launch, start: Callable[[Mapping[str, Any]], Killable]) -> Killable:
+    """Start the call with ``start(request)``, in a cgroup of its own where calls are contained."""
+    box = containment()
+    if box is None:
+        return start(spec.request)
+    request, group = box.prepare(spec)
+    try:
+        handle = start(request)
+    except BaseException:
+        group.remove()
+        raise
+    _GROUPS[handle] = _Group(group)
+    return handle
+
+
+@dataclass
+class _Group:
+    """A contained call's cgroup (None once removed), and whether the kernel
+    killed part of the call for memory."""
+
+    group: contain.Cgroup | None
+    oom: bool = False
+
+
+#: The cgroups of the contained calls, by their launcher's handle.
+_GROUPS: weakref.WeakKeyDictionary[Killable, _Group] = weakref.WeakKeyDictionary()
+
+
+def memory_exceeded(proc: Killable) -> int | None:
+    """The memory cap in MiB when the kernel killed part of this call for
+    going over it, else None."""
+    held = _GROUPS.get(proc)
+    if held is None:
+        return None
+    if held.group is not None and contain.memory_exceeded(held.group):
+        held.oom = True
+    return CALL_MEMORY >> 20 if held.oom else None
+
+
+def contain_failed(code: int | None) -> bool:
+    """Whether a call's exit status says its containment failed (before any student code)."""
+    return code == contain.CONTAIN_FAILED and contained()
+
+
 class ColdLauncher:
     """A fresh interpreter per call."""
 
@@ -104,8 +256,11 @@ class ColdLauncher:
     go_byte = HOST.tier == "windows"
 
     def launch(self, spec: Launch) -> Killable:
+        return _contained_launch(spec, lambda request: self._start(spec, request))
+
+    def _start(self, spec: Launch, request: Mapping[str, Any]) -> Killable:
         request_path = spec.folder / "request.json"
-        request_path.write_text(json.dumps({**spec.request, "go": self.go_byte}), encoding="utf-8")
+        request_path.write_text(json.dumps({**request, "go": self.go_byte}), encoding="utf-8")
         command = [HOST.call_executable, *CHILD_FLAGS, str(CHILD_SCRIPT), str(request_path)]
         streams: dict[str, Any] = {"cwd": spec.cwd, "stdin": spec.stdin, "stdout": spec.stdout,
                                    "stderr": spec.stderr, "env": child_environment()}
@@ -125,10 +280,20 @@ class ColdLauncher:
 
 def end_tree(proc: Killable) -> None:
     """End whatever the call's process left, where the launcher holds it all
-    (a Windows Job Object); elsewhere the process table is enough."""
+    (a Windows Job Object; the call's cgroup: killed whole, however fast it
+    forks, then removed); elsewhere the process table is enough."""
     job = getattr(proc, "job", None)
     if job is not None:
         job.close()
+    held = _GROUPS.get(proc)
+    if held is not None and held.group is not None:
+        memory_exceeded(proc)
+        group, held.group = held.group, None
+        try:
+            group.kill()
+            group.remove()
+        except contain.ContainError:
+            pass  # a task not yet gone: the topic's namespace ends it
 
 
 class WarmHandle:
@@ -183,7 +348,8 @@ class WarmLauncher:
         self._exits: dict[int, int] = {}
 
     def launch(self, spec: Launch) -> Killable:
-        return self.fork({**spec.request, "cwd": str(spec.cwd)}, [spec.stdin, spec.stdout, spec.stderr])
+        return _contained_launch(spec, lambda request: self.fork(
+            {**request, "cwd": str(spec.cwd)}, [spec.stdin, spec.stdout, spec.stderr]))
 
     def fork(self, request: Mapping[str, Any], fds: Sequence[int]) -> WarmHandle:
         """Have the helper fork a child for ``request``, with ``fds`` as its
