@@ -115,9 +115,13 @@ TIER_CAPABILITIES = {
     "macos": frozenset({FORK, ZOMBIES, SIGNALS}),
     "windows": frozenset(),
 }
+#: What each tier enforces without the trusted tier's containment (on Linux as
+#: root with it, the report lists ``contain.probe().enforced`` instead: see zygote).
 ENFORCED = {
-    "linux-root": ("process group per call", "subreaper: no orphan escapes", "file size and core rlimits"),
-    "linux-user": ("process group per call", "subreaper: no orphan escapes", "file size and core rlimits"),
+    "linux-root": ("process group per call", "subreaper: no orphan escapes", "file size and core rlimits",
+                   "environment allow-list", "dumpable=0 for the grader and test processes"),
+    "linux-user": ("process group per call", "subreaper: no orphan escapes", "file size and core rlimits",
+                   "environment allow-list", "dumpable=0 for the grader and test processes"),
     "macos": ("process group per call", "file size and core rlimits"),
     "windows": ("process tree per call (psutil)",),
 }
