@@ -32,9 +32,11 @@ whole, notes whether the kernel killed it for memory
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import queue
+import shutil
 import signal
 import socket
 import subprocess
@@ -147,8 +149,16 @@ class Containment:
         self.checkout = str(Path(__file__).resolve().parent.parent)
         self.scratch = os.environ.get(SCRATCH_ENV) or tempfile.gettempdir()
         self._count = 0
+        self._copies: dict[str, str] = {}
         if self.layout is not None and self.layout.kind == "v2":
             contain.enable_v2_controllers(self.layout)
+
+    def workspace(self, folder: str) -> str:
+        """Where the call reads the workspace: the folder itself when the call's
+        uid may read it, else a copy made once (a root's 0700 folder)."""
+        if folder not in self._copies:
+            self._copies[folder] = folder if _others_may_read(folder) else _copy_for_others(folder)
+        return self._copies[folder]
 
     def prepare(self, spec: Launch) -> tuple[dict[str, Any], contain.Cgroup]:
         """The request with its ``contain`` part, and the call's new cgroup."""
@@ -169,11 +179,39 @@ class Containment:
             writable.append(pid_dir)
         for folder in writable:
             _give(folder, self.uid)
+        request["workspace"] = self.workspace(str(request["workspace"]))
         request["contain"] = {"slot": self.slot, "checkout": self.checkout, "scratch": self.scratch,
-                              "workspace": str(request["workspace"]), "cwd": str(spec.cwd),
+                              "workspace": request["workspace"], "cwd": str(spec.cwd),
                               "writable": writable, "readable": readable,
                               "environment": environment, "cgroup": group.describe()}
         return request, group
+
+
+def _others_may_read(folder: str) -> bool:
+    """Whether a user with no rights of its own can list ``folder`` and its files."""
+    path = Path(folder).resolve()
+    try:
+        if any(not os.stat(p).st_mode & 0o001 for p in path.parents):
+            return False
+        return all(os.stat(p).st_mode & 0o004 for p in [path, *path.iterdir()]) and bool(
+            os.stat(path).st_mode & 0o001)
+    except OSError:
+        return False
+
+
+def _copy_for_others(folder: str) -> str:
+    """A copy of ``folder`` that anyone may read, in this process's scratch
+    (hidden from calls but for the copy, which they see read-only)."""
+    copy = Path(tempfile.mkdtemp(prefix="ws-")) / Path(folder).name
+    atexit.register(shutil.rmtree, copy.parent, True)
+    shutil.copytree(folder, copy, ignore=shutil.ignore_patterns(".*", "__pycache__"), symlinks=True)
+    for root, _, files in os.walk(copy):
+        os.chmod(root, 0o755)
+        for name in files:
+            if not os.path.islink(os.path.join(root, name)):
+                os.chmod(os.path.join(root, name), 0o644)
+    os.chmod(copy.parent, 0o755)
+    return str(copy)
 
 
 def _give(folder: str, uid: int) -> None:

@@ -151,3 +151,26 @@ def stub_copy(folder: Path, *names: str) -> Path:
     for name in names:
         (folder / f"{name}.py").write_bytes(committed_stub(name))
     return folder
+
+
+def noted_alive(pid_dir: Path) -> list[str]:
+    """The notes in ``pid_dir`` (``KATA_PID_DIR``) whose process is still alive.
+
+    A noting process holds an exclusive ``flock`` on its note for as long as
+    it lives (a child it forks afterwards shares it): a note whose lock can
+    be taken belongs to no live process. The file's name, the pid, is not
+    looked up: on the trusted tier it is a pid of the topic's own pid
+    namespace, another process (or none) out here."""
+    if sys.platform == "win32":
+        return []  # the notes are taken on POSIX systems only
+    import fcntl
+
+    alive = []
+    for note in sorted(pid_dir.iterdir()):
+        with open(note, "rb") as held:
+            try:
+                fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                alive.append(note.name)
+    return alive
+

@@ -11,12 +11,11 @@ import sys
 import time
 from pathlib import Path
 
-import psutil
 import pytest
 
 from grading import catalog, cli
 
-from .conftest import ENGINE_TESTS, KATAS, ROOT, Kata, committed_stub, grade
+from .conftest import ENGINE_TESTS, KATAS, ROOT, Kata, committed_stub, grade, noted_alive
 
 TOPICS = {t.name: t for t in catalog.load(ROOT / "tests")}
 
@@ -165,9 +164,7 @@ def test_sigterm_stops_the_grade_and_everything_it_started(tmp_path: Path) -> No
     assert grader.returncode == 2 and "Interrupted" in err
     assert "process_function" not in err, err  # the topic cut short is not reported as a result
     time.sleep(0.5)
-    alive = [int(p.name) for p in pid_dir.iterdir()
-             if psutil.pid_exists(int(p.name)) and psutil.Process(int(p.name)).status() != "zombie"]
-    assert alive == []
+    assert noted_alive(pid_dir) == []
 
 
 def test_an_unexpected_error_is_one_error_line_and_exit_2(monkeypatch: pytest.MonkeyPatch,

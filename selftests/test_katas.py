@@ -15,14 +15,12 @@ diff of the golden files before committing them.
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
-import psutil
 import pytest
 
 from . import goldens
-from .conftest import ENGINE_TESTS, Kata, all_katas, grade
+from .conftest import ENGINE_TESTS, Kata, all_katas, grade, noted_alive
 
 KATAS = all_katas()
 
@@ -33,17 +31,15 @@ def test_kata_says_what_its_golden_says(kata: Kata, tmp_path: Path,
     workspace = kata.build(tmp_path / "kata")
     pid_dir = tmp_path / "pids"
     pid_dir.mkdir()
-    started = time.time()
     graded = grade("--tests", ENGINE_TESTS, "--workspace", workspace, "--lang", "both", *kata.topics,
                    tmp_path=tmp_path, env={"KATA_PID_DIR": str(pid_dir)})
-    ended = time.time()
     header = f"katas/{kata.name}: {kata.about}"
     goldens.compare(kata.golden, goldens.describe(graded, workspace, header),
                     update=bool(pytestconfig.getoption("--update-goldens")))
     # Nothing the kata started (the pids it noted) outlives the grade.
     noted = [int(p.name) for p in pid_dir.iterdir()]
     assert len(noted) >= kata.noted_pids, f"the kata noted {noted}: did its processes start at all?"
-    assert _survivors(noted, started, ended) == []
+    assert noted_alive(pid_dir) == []
 
 
 def test_every_kata_has_a_golden_and_only_known_files() -> None:
@@ -51,19 +47,6 @@ def test_every_kata_has_a_golden_and_only_known_files() -> None:
         files = {p.name for p in kata.folder.iterdir()}
         assert files == {"kata.toml", "golden.txt", *kata.modules.values()} - {"solution"}, kata.name
         assert kata.about, f"{kata.name}/kata.toml starts with a comment saying what the kata is"
-
-
-def _survivors(pids: list[int], started: float, ended: float) -> list[tuple[int, list[str]]]:
-    alive = []
-    for pid in pids:
-        try:
-            proc = psutil.Process(pid)
-            # A process created after the grade holds a recycled pid: not the kata's.
-            if started - 1 <= proc.create_time() <= ended and proc.status() != psutil.STATUS_ZOMBIE:
-                alive.append((pid, proc.cmdline()))
-        except psutil.NoSuchProcess:
-            continue
-    return alive
 
 
 def test_normalise_drops_what_varies_and_keeps_what_is_said(tmp_path: Path) -> None:

@@ -78,7 +78,8 @@ LAUNCHERS: dict[str, Launcher] = {"warm": WarmLauncher(), "cold": ColdLauncher()
 def box(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Sandbox]:
     (tmp_path / "mod.py").write_text(textwrap.dedent(MODULE), encoding="utf-8")
     become_subreaper()
-    sandbox = Sandbox(tmp_path, "mod", launcher=LAUNCHERS[request.param])
+    # tmp_path is handed to the code too (pid files): writable for a contained call.
+    sandbox = Sandbox(tmp_path, "mod", launcher=LAUNCHERS[request.param], writable=[tmp_path])
     yield sandbox
     sandbox.close()
     # This worker goes on to other self-tests: their subprocess children must

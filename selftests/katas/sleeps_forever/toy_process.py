@@ -6,10 +6,14 @@ import time
 
 
 def _note_pid():
-    # The self-test checks afterwards that every process noted here is gone.
+    # The self-test checks afterwards that every process noted here is gone:
+    # the note's lock is held while this process lives (conftest.noted_alive).
     folder = os.environ.get("KATA_PID_DIR")
     if folder:
-        open(os.path.join(folder, str(os.getpid())), "w").close()
+        import fcntl
+
+        fd = os.open(os.path.join(folder, str(os.getpid())), os.O_WRONLY | os.O_CREAT, 0o644)
+        fcntl.flock(fd, fcntl.LOCK_EX)
 
 
 def task(log_path):
