@@ -1,6 +1,6 @@
 """How long grading takes: the median wall time of whole grades, solutions and stubs.
 
-    python bench/grading.py [--runs 5] [--jobs N] [--checkout DIR ...] [TOPIC ...]
+    python bench/grading.py [--runs 5] [--jobs N] [--checkout DIR ...] [--contain-both] [TOPIC ...]
     python bench/grading.py --floor        # per topic: wall, CPU and waiting time
     python bench/grading.py --hangs        # a submission that hangs in every function
 
@@ -8,9 +8,11 @@ Prints one line per workspace and checkout: every run's wall time, the median
 and the score. ``--checkout DIR`` grades with another checkout of the project
 as well (an older commit, say: ``git worktree add /tmp/old REV``), run after
 run in turn with this one, so that both are measured on the same machine in
-one run. ``--floor`` grades the solutions one topic at a time and prints how
-long each waited (wall time minus the CPU time of its processes): the sum of
-those waits divided by the cores is the floor no scheduling can beat.
+one run. ``--contain-both`` grades each checkout with and without the
+trusted tier's containment (``GRADING_CONTAIN=off``), in turn. ``--floor``
+grades the solutions one topic at a time and prints how long each waited
+(wall time minus the CPU time of its processes): the sum of those waits
+divided by the cores is the floor no scheduling can beat.
 A benchmark, not a test: it prints figures and asserts nothing.
 """
 
@@ -54,19 +56,24 @@ def grade_once(checkout: Path, workspace: Path, topics: list[str], jobs: int | N
         return elapsed, cpu, score
 
 
-def compare(checkouts: list[Path], topics: list[str], runs: int, jobs: int | None) -> None:
+def compare(checkouts: list[Path], topics: list[str], runs: int, jobs: int | None,
+            contain_both: bool = False) -> None:
+    """``contain_both``: each checkout also with ``GRADING_CONTAIN=off``, in turn."""
+    variants = [(c, env) for c in checkouts
+                for env in ([{}, {"GRADING_CONTAIN": "off"}] if contain_both else [{}])]
     for name in ("solutions", "exercises"):
-        times: dict[Path, list[float]] = {c: [] for c in checkouts}
-        scores: dict[Path, str] = {}
+        times: dict[int, list[float]] = {i: [] for i in range(len(variants))}
+        scores: dict[int, str] = {}
         for _ in range(runs):
-            for checkout in checkouts:  # in turn, so that a change of load hits both alike
-                elapsed, _, scores[checkout] = grade_once(checkout, ROOT / name, topics, jobs)
-                times[checkout].append(elapsed)
-        for checkout in checkouts:
-            shown = ", ".join(f"{t:.1f}" for t in times[checkout])
+            for i, (checkout, env) in enumerate(variants):  # in turn: a change of load hits all alike
+                elapsed, _, scores[i] = grade_once(checkout, ROOT / name, topics, jobs, env)
+                times[i].append(elapsed)
+        for i, (checkout, env) in enumerate(variants):
+            shown = ", ".join(f"{t:.1f}" for t in times[i])
             label = "" if checkout == ROOT else f" [{checkout}]"
-            print(f"{name:<10} median {statistics.median(times[checkout]):5.1f} s  (runs: {shown})  "
-                  f"score {scores[checkout]}{label}")
+            label += " [GRADING_CONTAIN=off]" if env else ""
+            print(f"{name:<10} median {statistics.median(times[i]):5.1f} s  (runs: {shown})  "
+                  f"score {scores[i]}{label}")
 
 
 def floor(topics: list[str]) -> None:
@@ -110,6 +117,8 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=None)
     parser.add_argument("--checkout", type=Path, action="append", default=[],
                         help="also grade with this checkout of the project, in turn with this one")
+    parser.add_argument("--contain-both", action="store_true",
+                        help="also grade with GRADING_CONTAIN=off (no trusted-tier containment), in turn")
     parser.add_argument("--floor", action="store_true", help="per topic: wall, CPU and waiting time")
     parser.add_argument("--hangs", action="store_true", help="time a submission that hangs everywhere")
     args = parser.parse_args()
@@ -118,7 +127,8 @@ def main() -> None:
     elif args.hangs:
         hangs(args.runs)
     else:
-        compare([ROOT, *(c.resolve() for c in args.checkout)], args.topics, args.runs, args.jobs)
+        compare([ROOT, *(c.resolve() for c in args.checkout)], args.topics, args.runs, args.jobs,
+                args.contain_both)
 
 
 if __name__ == "__main__":

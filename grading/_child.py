@@ -256,6 +256,7 @@ def enter_containment(request: dict[str, Any]) -> None:
             workspace=spec["workspace"], cwd=spec["cwd"], writable=spec["writable"], cgroup=group,
             limits=contain.Limits(file_size=FILE_SIZE_LIMIT, open_files=1024))
         policy = dataclasses.replace(policy, expose_ro=(*policy.expose_ro, *spec["readable"]),
+                                     hide=(*policy.hide, *spec.get("hidden", ())),
                                      environment=dict(spec["environment"]))
         contain.enter(policy)
     except BaseException as exc:  # noqa: BLE001 - fail closed, whatever went wrong

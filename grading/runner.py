@@ -32,7 +32,7 @@ from .channel import Channel, open_channel
 from .host import HOST
 from .processes import Killable, kill_all, kill_tree, release_root, start_root
 from .results import Report, TopicResult
-from .zygote import SCRATCH_ENV, SLOT_ENV, WarmLauncher, contained, enforced, warm_possible
+from .zygote import SCRATCH_ENV, SLOT_ENV, TESTS_ENV, WarmLauncher, contained, enforced, warm_possible
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -224,11 +224,12 @@ class TopicLauncher:
 
     def start(self, args: list[str], tmp: Path, log: int, channel: Channel,
               slot: int = 0) -> Killable:
-        """Start one topic's test process. Contained (the trusted tier), it
-        runs as pid 1 of the topic's own pid, mount and network namespaces,
-        and its calls get the uid of ``slot``."""
+        """Start one topic's test process (``args[0]`` its test file). Contained
+        (the trusted tier), it runs as pid 1 of the topic's own pid, mount and
+        network namespaces, and its calls get the uid of ``slot``."""
         inherited = channel.inherited()
-        extra = {"TMPDIR": str(tmp), SLOT_ENV: str(slot), SCRATCH_ENV: str(tmp.parent.parent)}
+        extra = {"TMPDIR": str(tmp), SLOT_ENV: str(slot), SCRATCH_ENV: str(tmp.parent.parent),
+                 TESTS_ENV: str(Path(args[0]).resolve().parent)}
         if self._warm is not None and inherited is not None:
             # The report pipe becomes the child's descriptor 3.
             args = _replace_fd(args, inherited, 3)

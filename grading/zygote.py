@@ -70,6 +70,9 @@ CONTAIN_ENV = "GRADING_CONTAIN"
 SLOT_ENV = "GRADING_SLOT"
 #: The grade's scratch folder (hidden from calls), set by the runner.
 SCRATCH_ENV = "GRADING_SCRATCH"
+#: The topic's hidden tests folder (hidden from calls: ``--tests DIR`` may lie
+#: outside the checkout), set by the runner.
+TESTS_ENV = "GRADING_TESTS"
 #: What one call's cgroup allows: its whole process tree's memory, and tasks.
 CALL_MEMORY = 512 << 20
 CALL_PIDS = 128
@@ -148,6 +151,7 @@ class Containment:
         self.uid = contain.UID_BASE + self.slot
         self.checkout = str(Path(__file__).resolve().parent.parent)
         self.scratch = os.environ.get(SCRATCH_ENV) or tempfile.gettempdir()
+        self.hidden = [p for p in (os.environ.get(TESTS_ENV),) if p and os.path.isdir(p)]
         self._count = 0
         self._copies: dict[str, str] = {}
         if self.layout is not None and self.layout.kind == "v2":
@@ -182,7 +186,7 @@ class Containment:
         request["workspace"] = self.workspace(str(request["workspace"]))
         request["contain"] = {"slot": self.slot, "checkout": self.checkout, "scratch": self.scratch,
                               "workspace": request["workspace"], "cwd": str(spec.cwd),
-                              "writable": writable, "readable": readable,
+                              "writable": writable, "readable": readable, "hidden": self.hidden,
                               "environment": environment, "cgroup": group.describe()}
         return request, group
 

@@ -1,0 +1,137 @@
+"""The launcher's containment of calls (the trusted tier): what a call of
+student code sees and may do, checked through the sandbox as the hidden
+tests use it, and how its end reads (memory limit, a failed containment)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from grading import contain, zygote
+from grading.errors import StudentCrashed
+from grading.processes import REAPER
+from grading.sandbox import CONTAINED, Sandbox, become_subreaper
+
+from .conftest import ROOT
+
+needs_contained = pytest.mark.skipif(not CONTAINED, reason="calls are not contained here (trusted tier)")
+
+MODULE = '''
+import os, sys
+
+def look(folder, out):
+    def ls(path):
+        try:
+            return sorted(os.listdir(path))
+        except OSError as exc:
+            return type(exc).__name__
+    open(out, "w").write("written")
+    return {"uid": os.getuid(), "groups": os.getgroups(), "checkout": ls(%(checkout)r),
+            "tests": ls(%(tests)r), "env": sorted(os.environ), "tmp": ls("/tmp"),
+            "handed": ls(folder), "cwd": os.getcwd()}
+
+def hog():
+    block = b"x" * (1 << 30)
+    return len(block)
+
+def spawned():
+    import multiprocessing
+    p = multiprocessing.get_context("spawn").Process(target=os.getuid)
+    p.start()
+    p.join(30)
+    return p.exitcode
+'''
+
+
+@pytest.fixture
+def box(tmp_path: Path) -> Iterator[Sandbox]:
+    workspace = tmp_path / "ws"
+    workspace.mkdir()
+    (workspace / "m.py").write_text(textwrap.dedent(MODULE % {
+        "checkout": str(ROOT), "tests": str(ROOT / "tests")}), encoding="utf-8")
+    handed = tmp_path / "handed"
+    handed.mkdir()
+    (handed / "given.txt").write_text("from the test")
+    become_subreaper()
+    sandbox = Sandbox(workspace, "m", writable=[handed])
+    yield sandbox
+    sandbox.close()
+    REAPER.stop()
+
+
+@needs_contained
+def test_a_call_runs_as_its_own_uid_and_sees_only_what_it_is_given(box: Sandbox, tmp_path: Path) -> None:
+    handed = tmp_path / "handed"
+    seen: dict[str, Any] = box.call("look", str(handed), str(handed / "out.txt")).unwrap()
+    assert seen["uid"] >= contain.UID_BASE and seen["groups"] == []
+    assert seen["checkout"] == ["grading"]          # the engine only, read-only
+    assert seen["tests"] == "FileNotFoundError"     # the hidden tests are not there
+    assert set(seen["env"]) <= {*contain.ENV_ALLOWED, "HOME", "TMPDIR"}
+    assert seen["handed"] == ["given.txt", "out.txt"]
+    assert (handed / "out.txt").read_text() == "written"  # seen by the test
+    assert (handed / "out.txt").stat().st_uid == seen["uid"]
+
+
+@needs_contained
+def test_a_call_over_the_memory_cap_says_memory_limit_exceeded(box: Sandbox) -> None:
+    result = box.call("hog")
+    assert result.memory_limit == zygote.CALL_MEMORY >> 20
+    with pytest.raises(StudentCrashed, match="memory limit exceeded"):
+        result.unwrap()
+
+
+@needs_contained
+def test_spawn_children_run_contained_too(box: Sandbox) -> None:
+    assert box.call("spawned", timeout=30).unwrap() == 0
+
+
+@needs_contained
+def test_a_failed_containment_is_the_graders_error(box: Sandbox, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    real = zygote.Containment.prepare
+
+    def broken(self: zygote.Containment, spec: zygote.Launch) -> tuple[dict[str, Any], contain.Cgroup]:
+        request, group = real(self, spec)
+        request["contain"]["cgroup"]["folders"] = {"memory": str(tmp_path / "no-such-group")}
+        return request, group
+
+    monkeypatch.setattr(zygote.Containment, "prepare", broken)
+    result = box.call("look", str(tmp_path), str(tmp_path / "never.txt"))
+    assert result.contain_failed and result.exit_code == contain.CONTAIN_FAILED
+    assert not (tmp_path / "never.txt").exists()
+    with pytest.raises(StudentCrashed, match="could not set up the sandbox") as raised:
+        result.unwrap()
+    assert "not of your code" in str(raised.value)
+
+
+@needs_contained
+def test_the_topic_child_is_pid_1_with_loopback_and_ends_as_it_did() -> None:
+    """contain.enter_topic, as the warm topic runner's forked child uses it."""
+    code = textwrap.dedent(f"""
+        import json, os, socket, sys
+        sys.path.insert(0, {str(ROOT)!r})
+        from grading import contain
+        contain.enter_topic()
+        server = socket.socket(); server.bind(("127.0.0.1", 0)); server.listen()
+        socket.create_connection(server.getsockname()).close()
+        print(json.dumps([os.getpid(), sorted(p for p in os.listdir("/proc") if p.isdigit())]), flush=True)
+        sys.exit(4)
+    """)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 4, out.stderr
+    assert json.loads(out.stdout) == [1, ["1"]]
+
+
+def test_the_switch_turns_containment_off() -> None:
+    env = {**os.environ, zygote.CONTAIN_ENV: "off"}
+    out = subprocess.run([sys.executable, "-c", "from grading import sandbox; print(sandbox.CONTAINED)"],
+                         cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert out.stdout.strip() == "False", out.stderr
