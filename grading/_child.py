@@ -68,7 +68,10 @@ if __name__ != "__mp_main__":
     import traceback
 
     if sys.platform != "win32":
-        import resource  # noqa: F401  (limit_resources, in every call)
+        try:
+            import resource  # noqa: F401  (limit_resources, in every call)
+        except ImportError:  # a simulated Windows (selftests/platforms) takes it away
+            pass
 
 
 def _load_wire() -> ModuleType:

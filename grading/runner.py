@@ -12,6 +12,7 @@ each topic's test process as it arrives (``b""`` when it starts).
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import shutil
 import subprocess
@@ -80,7 +81,7 @@ def run(topics: list[Topic], workspace: Path, jobs: int | None = None,
     def grade(turn: int, topic: Topic) -> TopicResult:
         with admission.slot(turn):
             return run_topic(topic, workspace, Path(scratch), launcher, progress, keyword, on_start,
-                             slot=uid_slot(turn))
+                             slot=uid_slot())
 
     finished = False
     try:
@@ -103,10 +104,15 @@ def run(topics: list[Topic], workspace: Path, jobs: int | None = None,
                   tier=HOST.tier, enforced=enforced())
 
 
-def uid_slot(turn: int) -> int:
-    """The topic's uid slot (``contain.UID_BASE + slot`` on the trusted tier):
-    one per topic of this grade, and apart from any other grade running now."""
-    return (os.getpid() % (1 << 19)) * 64 + turn % 64
+def uid_slot() -> int:
+    """A topic's uid slot (``contain.UID_BASE + slot`` on the trusted tier):
+    one per topic started by this process (grades run side by side in one
+    process too: ``verify``), apart from any other grader's (its pid)."""
+    with _LOCK:
+        return (os.getpid() % (1 << 19)) * 64 + next(_SLOTS) % 64
+
+
+_SLOTS = itertools.count()
 
 
 def grade_deadline(topics: list[Topic], jobs: int) -> float:

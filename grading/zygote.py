@@ -36,6 +36,7 @@ import atexit
 import json
 import os
 import queue
+import secrets
 import shutil
 import signal
 import socket
@@ -153,6 +154,7 @@ class Containment:
         self.scratch = os.environ.get(SCRATCH_ENV) or tempfile.gettempdir()
         self.hidden = [p for p in (os.environ.get(TESTS_ENV),) if p and os.path.isdir(p)]
         self._count = 0
+        self._token = secrets.token_hex(6)
         self._copies: dict[str, str] = {}
         if self.layout is not None and self.layout.kind == "v2":
             contain.enable_v2_controllers(self.layout)
@@ -167,7 +169,8 @@ class Containment:
     def prepare(self, spec: Launch) -> tuple[dict[str, Any], contain.Cgroup]:
         """The request with its ``contain`` part, and the call's new cgroup."""
         self._count += 1
-        group = contain.Cgroup.create(f"kata-{self.uid}-{os.getpid()}-{self._count}",
+        # (The test process is pid 1 of its namespace: the token tells two topics apart.)
+        group = contain.Cgroup.create(f"kata-{self.uid}-{self._token}-{self._count}",
                                       memory=CALL_MEMORY, pids=CALL_PIDS, layout=self.layout)
         request = dict(spec.request)
         writable = [str(spec.folder), *(str(p) for p in spec.writable)]
