@@ -35,11 +35,11 @@ from typing import Any, NoReturn
 # module (``__mp_main__``, to find what its parent's ``__main__`` defined): it
 # needs none of what follows, and should not pay for it at every start.
 if __name__ != "__mp_main__":
+    import _io
     import atexit
     import gc
     import importlib
     import importlib.util
-    import io
     import json
     import multiprocessing
 
@@ -332,8 +332,10 @@ def end_program() -> NoReturn:
     atexit._run_exitfuncs()
     # At a normal exit an open file is flushed when the interpreter frees it:
     # flush them here (what the warm helper loaded is frozen, not listed).
+    # io's C base class, not the io.IOBase ABC: every stream derives from it,
+    # and the ABC's check costs a cache fill per type in each fresh child.
     for obj in gc.get_objects():
-        if isinstance(obj, io.IOBase):
+        if isinstance(obj, _io._IOBase):
             try:
                 if not obj.closed:
                     obj.flush()
