@@ -57,8 +57,10 @@ if __name__ != "__mp_main__":
     import time
     import traceback
 
-    if sys.platform != "win32":
-        import resource  # noqa: F401  (limit_resources, in every call)
+    try:  # limit_resources, in every call; not on Windows
+        import resource  # noqa: F401
+    except ImportError:
+        pass
 
 
 def _load_wire() -> ModuleType:
