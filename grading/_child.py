@@ -44,12 +44,12 @@ from typing import Any, NoReturn
 # module (``__mp_main__``, to find what its parent's ``__main__`` defined): it
 # needs none of what follows, and should not pay for it at every start.
 if __name__ != "__mp_main__":
+    import _io
     import atexit
     import dataclasses
     import gc
     import importlib
     import importlib.util
-    import io
     import json
     import multiprocessing
 
@@ -67,11 +67,10 @@ if __name__ != "__mp_main__":
     import time
     import traceback
 
-    if sys.platform != "win32":
-        try:
-            import resource  # noqa: F401  (limit_resources, in every call)
-        except ImportError:  # a simulated Windows (selftests/platforms) takes it away
-            pass
+    try:  # limit_resources, in every call; not on Windows
+        import resource  # noqa: F401
+    except ImportError:
+        pass
 
 
 def _load_wire() -> ModuleType:
@@ -384,8 +383,10 @@ def end_program() -> NoReturn:
     atexit._run_exitfuncs()
     # At a normal exit an open file is flushed when the interpreter frees it:
     # flush them here (what the warm helper loaded is frozen, not listed).
+    # io's C base class, not the io.IOBase ABC: every stream derives from it,
+    # and the ABC's check costs a cache fill per type in each fresh child.
     for obj in gc.get_objects():
-        if isinstance(obj, io.IOBase):
+        if isinstance(obj, _io._IOBase):
             try:
                 if not obj.closed:
                     obj.flush()

@@ -17,7 +17,8 @@ fails in both languages with ``fail``, ``check`` or ``expect_equal``::
 
 The plugin shows the message, never the test's source. A return value that
 can be written in is no evidence: ``watch`` and ``require_children`` check,
-from outside, that the call really started a process (see
+from outside, that the call really started a process, and ``require_seen``
+that a pid the student's code reports is one of them (see
 docs/writing-tests.md).
 """
 
@@ -43,7 +44,8 @@ __all__ = [
     "ADOPTION", "FORK", "HOST", "HUNG_BEFORE", "NEVER_LISTENED", "REAPED_CHILDREN", "SIGNALS", "ZOMBIES",
     "ZOMBIE", "Call", "Connect", "Opaque", "ProcInfo", "ProcessSnapshot", "Running", "Sandbox",
     "StudentException", "Text", "Watched", "check", "expect_equal", "fail", "free_port", "needs",
-    "read_pid", "read_text", "require_children", "skip", "status_of", "timed_out", "wait_for", "watch",
+    "read_pid", "read_text", "require_children", "require_seen", "skip", "status_of", "timed_out",
+    "wait_for", "watch",
 ]
 
 
@@ -172,11 +174,14 @@ class Watched:
 def watch(sandbox: Sandbox, function: str, *args: Any, kwargs: dict[str, Any] | None = None,
           limit: float = 8.0, every: float = 0.05, settle: float = 0.05,
           driver: str | Path | None = None, label: str | None = None,
-          report: tuple[str, ...] = ()) -> Watched:
+          report: tuple[str, ...] = (), keep_children: bool = False) -> Watched:
     """Run the call held open (``hold=True``) and sample its children every
     ``every`` seconds until it returns, then once more ``settle`` later (not
     when it raised: the test fails on the exception, and the student hears
-    about it sooner).
+    about it sooner). Then the interpreter goes on to its exit, as a script
+    does (multiprocessing joins ordinary children, ends daemonic ones);
+    ``keep_children``: what outlives it is left running for the test to
+    watch (``Sandbox.call``'s), and killed at the end of the test.
 
     Children are the student's (``Running.student_children``). A process
     caught between fork and exec still shows its parent's command line: one
@@ -204,7 +209,7 @@ def watch(sandbox: Sandbox, function: str, *args: Any, kwargs: dict[str, Any] | 
         # limit, and let later tests of the topic know it hung (fail fast).
         if not returned and running.alive() and running.hang_key is not None:
             sandbox.record_hang(running.hang_key, limit)
-        result = running.finish(timeout=limit) if returned else running.stop()
+        result = running.finish(timeout=limit, keep_children=keep_children) if returned else running.stop()
     kept = [{pid: st for pid, st in sample.items() if pid not in trackers} for sample in samples]
     return Watched(result=result, samples=kept, reaped=reaped)
 
@@ -231,6 +236,20 @@ def require_children(watched: Watched, text: Text, /, **values: Any) -> None:
         skip(CANNOT_SEE_CHILDREN)
     if not started:
         fail(text, **values)
+
+
+def require_seen(watched: Watched, pid: object, text: Text, /, **values: Any) -> int:
+    """Confirm a pid the student's code reported (a returned Process's ``pid``,
+    a number it wrote in a pid file): return it when the harness saw a process
+    with that pid below the call (``Watched.seen``), else fail with ``text``
+    (filled from ``values``); skip where this platform could not have seen any
+    child at all. What a Process object says of itself is its own word; this
+    is the harness's."""
+    if isinstance(pid, int) and not isinstance(pid, bool) and pid in watched.seen():
+        return pid
+    if watched.started_children() is None:
+        skip(CANNOT_SEE_CHILDREN)
+    fail(text, **values)
 
 
 CANNOT_SEE_CHILDREN = Text(

@@ -12,8 +12,11 @@ and these tests must still pass there. Without git they are skipped, saying why.
 from __future__ import annotations
 
 import ast
+import hashlib
+import hmac
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -93,6 +96,39 @@ def test_every_module_belongs_to_a_topic() -> None:
     tests = {p.stem.removeprefix("test_") for p in (ROOT / "tests").glob("test_*.py")}
     assert tests == set(NAMES)
 
+
+
+def _literal(path: Path, name: str) -> Any:
+    """A module-level literal assigned to ``name`` in ``path``, read without importing it."""
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.Assign):
+            targets, value = node.targets, node.value
+        elif isinstance(node, ast.AnnAssign) and node.value is not None:
+            targets, value = [node.target], node.value
+        else:
+            continue
+        if any(isinstance(t, ast.Name) and t.id == name for t in targets):
+            return ast.literal_eval(value)
+    raise AssertionError(f"{path.name} assigns no {name}")
+
+
+def test_quiz_key_matches_the_solution_and_stays_out_of_the_test_file() -> None:
+    """tests/concepts.key is 32 bytes of hex; each stored hash is the HMAC-SHA256 of
+    ``qid:letter`` under it for the solution's letter (and for no other); the test
+    file holds the hashes only, neither the key nor a salt of its own."""
+    key_text = (ROOT / "tests" / "concepts.key").read_text(encoding="ascii").strip()
+    assert re.fullmatch(r"[0-9a-f]{64}", key_text), "tests/concepts.key: 32 random bytes, hex"
+    key = bytes.fromhex(key_text)
+    test_file = ROOT / "tests" / "test_concepts.py"
+    hashes = _literal(test_file, "ANSWER_HASHES")
+    answers = _literal(ROOT / "solutions" / "concepts.py", "ANSWERS")
+    assert set(hashes) == set(answers)
+    for qid, letter in answers.items():
+        matching = [c for c in "ABCD"
+                    if hmac.new(key, f"{qid}:{c}".encode(), hashlib.sha256).hexdigest() == hashes[qid]]
+        assert matching == [letter], (qid, matching)
+    source = test_file.read_text(encoding="utf-8")
+    assert key_text not in source and "SALT" not in source
 
 @pytest.fixture(scope="module")
 def solutions(tmp_path_factory: pytest.TempPathFactory) -> Graded:

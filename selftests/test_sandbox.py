@@ -63,6 +63,15 @@ def escape(pid_file):
 def exit_now():
     os._exit(7)
 
+OPEN = []
+
+def leave_open(path):
+    log = open(path, "w", encoding="utf-8")
+    log.write("written, never closed")
+    OPEN.append(log)  # still open when the call ends
+    sys.stdout.write("no newline")
+    return "left open"
+
 def peer(sock):
     return sock.getpeername()[1]
 
@@ -137,6 +146,15 @@ def test_output_is_capped_with_a_marker(box: Sandbox) -> None:
 
 def test_stdin_feeds_input(box: Sandbox) -> None:
     assert box.call("ask", stdin="egon\n").unwrap() == "egon"
+
+
+def test_files_left_open_are_flushed_at_the_end(box: Sandbox, tmp_path: Path) -> None:
+    # As at a normal interpreter exit: buffered writes reach the file and stdout.
+    log = tmp_path / "log.txt"
+    result = box.call("leave_open", str(log))
+    assert result.unwrap() == "left open"
+    assert log.read_text(encoding="utf-8") == "written, never closed"
+    assert result.stdout == "no newline"
 
 
 def test_returned_process_is_a_snapshot(box: Sandbox) -> None:

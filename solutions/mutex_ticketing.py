@@ -35,15 +35,9 @@ def _write_atomic(db_path: str, data: dict[str, int]) -> None:
     """
     folder = os.path.dirname(os.path.abspath(db_path))
     fd, temp = tempfile.mkstemp(prefix=".ticket-", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(data, f)
-        _replace(temp, db_path)
-    except BaseException:
-        # Leave no temporary file behind when something went wrong.
-        if os.path.exists(temp):
-            os.remove(temp)
-        raise
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        json.dump(data, f)
+    _replace(temp, db_path)
 
 
 def _replace(temp: str, db_path: str, patience: float = 2.0) -> None:
@@ -59,7 +53,7 @@ def _replace(temp: str, db_path: str, patience: float = 2.0) -> None:
         try:
             os.replace(temp, db_path)
             return
-        except PermissionError:
+        except PermissionError:  # pragma: win32
             if time.monotonic() >= deadline:
                 raise
             time.sleep(0.01)

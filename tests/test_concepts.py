@@ -1,37 +1,46 @@
 """Hidden tests of ``concepts``: eight multiple-choice answers.
 
-The right answers are not stored here, only salted SHA-256 hashes of
-``SALT + qid + ":" + letter``: reading this file does not give them away.
-One test per question, one point each; the student's ``ANSWERS`` is read
-through the sandbox, never imported here.
+The right answers are not stored here, only keyed hashes: HMAC-SHA256 of
+``qid + ":" + letter`` under the key in ``concepts.key`` beside this file
+(32 random bytes, hex; the key is the hashes' salt). Without the key, this
+file does not give the answers away: a copy or a leak of it alone is no
+answer key. The key is read here, by the test process, and never handed to
+student code (on the trusted tier the whole of ``tests/`` is hidden from it;
+see docs/trust.md). One test per question, one point each; the student's
+``ANSWERS`` is read through the sandbox, never imported here.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
+from pathlib import Path
 
 import pytest
 
 from grading.testing import Sandbox, Text, fail
 
-SALT = "day30-concepts/7f3c91e2:"
+#: The key file: one line of hex, kept with the hidden tests.
+KEY_FILE = Path(__file__).with_name("concepts.key")
+KEY = bytes.fromhex(KEY_FILE.read_text(encoding="ascii").strip())
 
 ANSWER_HASHES: dict[str, str] = {
-    "q1": "d87c463e87d2e00079ff5893dc1d2ab8ff453cf108237905157baf2a2f2c1ecc",
-    "q2": "f585ab397c3cc49b24dd8c20ad8b5690e3a5e2f61095430799ee569dafb2311f",
-    "q3": "a4dc8e61c20f6fed1ac1ac94af5e9697af69ffe88870a84332673f06b225ee7e",
-    "q4": "abcd3b33efa4b42274a001722fb5b56180a95172eb11c166f676e6b83d7bf59a",
-    "q5": "63e9ffc54ea5f08b58d3fa468c434f2e1755e1a20cce701245aa9eacf2a3dd9b",
-    "q6": "50857e5725e6c6dc049d51903ebc4204b6ccd63e08efed144ec45f4f88933920",
-    "q7": "b08819ecf461232d052c5a9c2d9b6b07fae209b4ae7964b83fa89b0a8645eeb0",
-    "q8": "40ba00c590ce49d16ab8af2b3df0933e6bdaa4e66e0c47a09ea87e7ee4935859",
+    "q1": "b32898902723c61a7d4c2b05f09fa38b10b059052cac13f1e6b71509b19480ed",
+    "q2": "ae9fa4941afd8b6bc4f0e2c38f72251311031226d6653883245886e623fc31ef",
+    "q3": "67eb6a7d38ec967f88e8b7a85b74959a2a6da56de7f46188f7f57dc00c7c8564",
+    "q4": "9d117095a940d1af5dc68350b44f8efb8167ed514f8dfdef141a4ca2cf54e523",
+    "q5": "3cab2a5d96178981b263fe1e84a9b2be30d3c7e30a91911daebad48e5987ad0d",
+    "q6": "5c8b18f7aec783e5cb145d75b56b02fcde8b0560bd77afb5b1e6963745f60c51",
+    "q7": "f11b981c17515d639ba0da63d14db4d866b64f7b3b12ab51e3a98a65b240d5ad",
+    "q8": "8551e01b0751b1c1cabb4f6c17da43c3726ac45fbbc5f64288a1c94d29e9b0ed",
 }
 
 CHOICES = ("A", "B", "C", "D")
 
 
 def _hash(qid: str, letter: str) -> str:
-    return hashlib.sha256(f"{SALT}{qid}:{letter}".encode()).hexdigest()
+    """The keyed hash of one answer, as ANSWER_HASHES holds it."""
+    return hmac.new(KEY, f"{qid}:{letter}".encode(), hashlib.sha256).hexdigest()
 
 
 def _grade(sandbox: Sandbox, qid: str) -> None:
@@ -50,7 +59,7 @@ def _grade(sandbox: Sandbox, qid: str) -> None:
         fail(UNANSWERED, qid=qid)
     if letter not in CHOICES:
         fail(NOT_A_CHOICE, qid=qid, got=repr(raw))
-    if _hash(qid, letter) != ANSWER_HASHES[qid]:
+    if not hmac.compare_digest(_hash(qid, letter), ANSWER_HASHES[qid]):
         concept, section = REVISIT[qid]
         # The message names the concept and where to read, never the answer.
         fail(WRONG, qid=qid, got=letter, concept=concept, section=section)

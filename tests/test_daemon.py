@@ -1,10 +1,17 @@
 """Hidden tests for `daemon` (守护进程).
 
 ``guard`` is called directly in the sandbox's interpreter and its file read
-afterwards. ``start_daemon`` runs in a fresh interpreter that exits as soon as
-the call returns; the test then watches from outside: the returned process
-(a ``ProcessSnapshot``: ``daemon``, ``alive``, ``pid``), the daemon's pid in
-the process table, the pid file, and how long the interpreter took to end.
+afterwards. ``start_daemon`` is watched from outside
+(``grading.testing.watch``): its interpreter is held open once the function
+has returned, its children are sampled from the process table, and then it
+goes on to its exit as a script does, where multiprocessing waits for an
+ordinary child and kills a daemonic one. The returned Process object (a
+``ProcessSnapshot``: ``daemon``, ``alive``, ``pid``) and the pid file are
+the student's own word: a pid counts only if the harness saw a process with
+that pid below the call (``require_seen``), "alive" means that child was
+still there when ``start_daemon`` returned, and "a daemon" means what a
+daemon does: the main process ends without waiting for it, and it is gone
+with the main process.
 
 No timing is tight. The daemon is asked to sleep 2–3 s; a daemon dies with
 the main process, at once, so the main process ends well under a second after
@@ -16,12 +23,25 @@ sleeping the daemon's whole time.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import psutil
 import pytest
 
-from grading.testing import Call, ProcessSnapshot, Sandbox, Text, fail, read_pid, read_text, wait_for
+from grading.testing import (
+    Call,
+    ProcessSnapshot,
+    Sandbox,
+    Text,
+    Watched,
+    fail,
+    read_pid,
+    read_text,
+    require_seen,
+    wait_for,
+    watch,
+)
 
 #: guard's sleep when it is called directly.
 GUARD_SLEEP = 0.3
@@ -29,7 +49,7 @@ GUARD_SLEEP = 0.3
 GUARD_SHARE = 0.8
 #: The daemon's sleep when start_daemon is graded (it should never finish it).
 SECONDS = 2.0
-#: The daemon's sleep in the test that times the main process's end.
+#: The daemon's sleep in the tests that time the main process's end.
 LONG_SECONDS = 3.0
 #: The main process must be gone this many seconds before the daemon would end.
 MARGIN = 1.0
@@ -39,10 +59,26 @@ JOIN_SHARE = 0.8
 DIES_WITHIN = 1.0
 
 
-def _call_start_daemon(sandbox: Sandbox, seconds: float, pid_file: Path) -> tuple[Call, ProcessSnapshot]:
-    """Call start_daemon; name the two mistakes that raise, else demand a Process."""
-    result = sandbox.call("start_daemon", seconds, str(pid_file), keep_children=True,
-                          timeout=seconds + 8)
+@dataclass(frozen=True)
+class Started:
+    """A start_daemon call seen from outside."""
+
+    result: Call
+    #: What the returned Process object said of itself.
+    snapshot: ProcessSnapshot
+    #: The daemon's pid, confirmed: a child the harness saw below the call,
+    #: still there when start_daemon returned.
+    pid: int
+    watched: Watched
+
+
+def _start_daemon(sandbox: Sandbox, seconds: float, pid_file: Path) -> Started:
+    """Call start_daemon, watched; name the two mistakes that raise, demand a
+    Process, and confirm from outside that its pid is a child of the call that
+    was still alive when start_daemon returned."""
+    watched = watch(sandbox, "start_daemon", seconds, str(pid_file), limit=seconds + 8,
+                    keep_children=True)
+    result = watched.result
     error = result.error
     if error is not None and error.phase == "call":
         if error.type == "AssertionError" and "already started" in error.message:
@@ -52,12 +88,20 @@ def _call_start_daemon(sandbox: Sandbox, seconds: float, pid_file: Path) -> tupl
     value = result.unwrap()
     if not isinstance(value, ProcessSnapshot):
         fail(NOT_A_PROCESS, seconds=seconds, got=repr(value))
-    # A daemon that had already ended when start_daemon returned, after the
+    claimed = value.pid if value.pid is not None else read_pid(pid_file)
+    if claimed is None:
+        fail(NO_PID)
+    after = watched.left_behind()
+    ended = claimed not in after and (claimed in watched.seen() or watched.reaped is True)
+    # A child that was gone (reaped) when start_daemon returned, after the
     # call took its whole sleep: start_daemon waited for it (join()). Said
     # first, so that no test blames the daemon flag for what joining did.
-    if value.exitcode is not None and (result.elapsed or 0.0) >= JOIN_SHARE * seconds:
+    if ended and (result.elapsed or 0.0) >= JOIN_SHARE * seconds:
         fail(JOINED, seconds=seconds, took=result.elapsed, daemon=value.daemon)
-    return result, value
+    pid = require_seen(watched, claimed, NOT_A_CHILD, seconds=seconds, pid=claimed)
+    if pid not in after:
+        fail(NOT_ALIVE, seconds=seconds, pid=pid)
+    return Started(result, value, pid, watched)
 
 
 def _gone(pid: int) -> bool:
@@ -67,13 +111,15 @@ def _gone(pid: int) -> bool:
         return True
 
 
-def _daemon_pid(snapshot: ProcessSnapshot, pid_file: Path) -> int:
-    if snapshot.pid is not None:
-        return snapshot.pid
-    pid = read_pid(pid_file)
-    if pid is None:
-        fail(NO_PID)
-    return pid
+def _ended_with_main(started: Started, seconds: float) -> None:
+    """The daemon flag as observed: the main process did not wait for the
+    child at its exit, and the child did not outlive it."""
+    pid, wall = started.pid, started.result.wall
+    limit = seconds - MARGIN
+    if wall >= limit:
+        fail(MAIN_WAITED, seconds=seconds, wall=wall, limit=limit)
+    if not wait_for(lambda: _gone(pid), DIES_WITHIN):
+        fail(SURVIVED, seconds=seconds, pid=pid, within=DIES_WITHIN)
 
 
 @pytest.mark.points(1)
@@ -99,38 +145,32 @@ def test_guard_writes_pid_then_over(sandbox: Sandbox, start_method: str, tmp_pat
 @pytest.mark.points(1)
 def test_start_daemon_returns_daemon(sandbox: Sandbox, start_method: str, tmp_path: Path) -> None:
     """start_daemon 返回已启动的守护进程 / start_daemon returns a started daemon process"""
-    _, snapshot = _call_start_daemon(sandbox, SECONDS, tmp_path / "guard.pid")
-    if snapshot.daemon is not True:
-        fail(NOT_DAEMON, seconds=SECONDS, got=snapshot.daemon)
-    if snapshot.alive is not True:
-        fail(NOT_ALIVE, seconds=SECONDS, exitcode=snapshot.exitcode)
+    started = _start_daemon(sandbox, LONG_SECONDS, tmp_path / "guard.pid")
+    if started.snapshot.daemon is not True:
+        fail(NOT_DAEMON, seconds=LONG_SECONDS, got=started.snapshot.daemon)
+    # It says it is a daemon: it must also behave as one.
+    _ended_with_main(started, LONG_SECONDS)
 
 
 @pytest.mark.points(1)
 def test_daemon_ends_with_main(sandbox: Sandbox, start_method: str, tmp_path: Path) -> None:
     """主进程结束，守护进程随之结束 / the daemon ends when the main process ends"""
-    pid_file = tmp_path / "guard.pid"
-    result, snapshot = _call_start_daemon(sandbox, LONG_SECONDS, pid_file)
-    pid = _daemon_pid(snapshot, pid_file)
-    if not wait_for(lambda: _gone(pid), DIES_WITHIN):
-        fail(SURVIVED, seconds=LONG_SECONDS, pid=pid, within=DIES_WITHIN)
-    limit = LONG_SECONDS - MARGIN
-    if result.wall >= limit:
-        fail(MAIN_WAITED, seconds=LONG_SECONDS, wall=result.wall, limit=limit)
+    started = _start_daemon(sandbox, LONG_SECONDS, tmp_path / "guard.pid")
+    _ended_with_main(started, LONG_SECONDS)
 
 
 @pytest.mark.points(1)
 def test_over_never_written(sandbox: Sandbox, start_method: str, tmp_path: Path) -> None:
     """守护进程来不及写 over / the daemon never gets to write 'over'"""
     pid_file = tmp_path / "guard.pid"
-    result, snapshot = _call_start_daemon(sandbox, SECONDS, pid_file)
-    pid = _daemon_pid(snapshot, pid_file)
+    started = _start_daemon(sandbox, SECONDS, pid_file)
+    pid, wall = started.pid, started.result.wall
     # Watch until the daemon is gone (then nothing can write any more), or
     # past the moment it would have written "over".
     wait_for(lambda: "over" in read_text(pid_file) or _gone(pid),
-             max(SECONDS + 0.5 - result.wall, DIES_WITHIN))
+             max(SECONDS + 0.5 - wall, DIES_WITHIN))
     if "over" in read_text(pid_file):
-        fail(OVER_WRITTEN, seconds=SECONDS, wall=result.wall)
+        fail(OVER_WRITTEN, seconds=SECONDS, wall=wall)
 
 
 # -- messages --------------------------------------------------------------------
@@ -198,11 +238,20 @@ NOT_DAEMON = Text(
        "主进程退出时会等它结束。在 p.start() 之前设置 p.daemon = True。",
 )
 NOT_ALIVE = Text(
-    en="start_daemon({seconds:g}, pid_file) returned a process that had already ended "
-       "(exitcode {exitcode}). Return right after p.start(), without join(): the daemon must "
-       "still be running.",
-    zh="start_daemon({seconds:g}, pid_file) 返回的进程已经结束了（exitcode {exitcode}）。"
+    en="start_daemon({seconds:g}, pid_file) returned a process (pid {pid}) that had already ended "
+       "and been reaped when it returned. Return right after p.start(), without join(): the "
+       "daemon must still be running.",
+    zh="start_daemon({seconds:g}, pid_file) 返回时，它的进程（pid {pid}）已经结束并被回收。"
        "p.start() 之后直接返回，不要 join()：守护进程此时应当还在运行。",
+)
+NOT_A_CHILD = Text(
+    en="start_daemon({seconds:g}, pid_file) returned a Process whose pid is {pid}, but no process "
+       "with that pid was ever started by the call: the grader watches the processes a call "
+       "starts, and saw none with it. Create it with Process(target=guard, args=(seconds, "
+       "pid_file)), set p.daemon = True, call p.start() and return p.",
+    zh="start_daemon({seconds:g}, pid_file) 返回的 Process 的 pid 是 {pid}，但这次调用从未启动过"
+       "这个 pid 的进程：评分程序会观察调用启动的进程，没有看到它。用 Process(target=guard, "
+       "args=(seconds, pid_file)) 创建进程，设置 p.daemon = True，调用 p.start()，再 return p。",
 )
 SURVIVED = Text(
     en="After start_daemon({seconds:g}, pid_file) returned and the main process ended, the "
