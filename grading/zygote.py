@@ -180,12 +180,15 @@ class Containment:
         if request.get("coverage"):
             writable.append(str(request["coverage"]))  # verify --coverage's data folder
         environment = contain.allowed_environment(child_environment())
-        pid_dir = os.environ.get("KATA_PID_DIR")
-        if pid_dir:  # the self-tests' fixture submissions note their pids there
-            environment["KATA_PID_DIR"] = pid_dir
-            writable.append(pid_dir)
         for folder in writable:
             _give(folder, self.uid)
+        pid_dir = os.environ.get("KATA_PID_DIR")
+        if pid_dir:
+            # The self-tests' fixture submissions note their processes there,
+            # from every topic of a grade (each its own uid): open to all, as /tmp is.
+            environment["KATA_PID_DIR"] = pid_dir
+            os.chmod(pid_dir, 0o1777)
+            writable.append(pid_dir)
         request["workspace"] = self.workspace(str(request["workspace"]))
         request["contain"] = {"slot": self.slot, "checkout": self.checkout, "scratch": self.scratch,
                               "workspace": request["workspace"], "cwd": str(spec.cwd),

@@ -61,9 +61,12 @@ def box(tmp_path: Path) -> Iterator[Sandbox]:
     handed.mkdir()
     (handed / "given.txt").write_text("from the test")
     become_subreaper()
-    sandbox = Sandbox(workspace, "m", writable=[handed])
+    # A launcher of its own, closed after: no call helper outlives the test in this worker.
+    launcher = zygote.WarmLauncher()
+    sandbox = Sandbox(workspace, "m", writable=[handed], launcher=launcher)
     yield sandbox
     sandbox.close()
+    launcher.close()
     REAPER.stop()
 
 
