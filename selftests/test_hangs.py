@@ -24,7 +24,8 @@ def _hang():
     folder = os.environ.get("KATA_PID_DIR")
     if folder:  # the self-test checks afterwards that every process noted here is gone
         import fcntl  # (the note's lock is held while this process lives: conftest.noted_alive)
-        fcntl.flock(os.open(os.path.join(folder, str(os.getpid())), os.O_WRONLY | os.O_CREAT), fcntl.LOCK_EX)
+        name = f"{os.getpid()}-{os.urandom(4).hex()}"  # (pid namespaces: pids repeat across topics)
+        fcntl.flock(os.open(os.path.join(folder, name), os.O_WRONLY | os.O_CREAT | os.O_EXCL), fcntl.LOCK_EX)
     while True:
         time.sleep(1)
 '''

@@ -36,8 +36,8 @@ def test_kata_says_what_its_golden_says(kata: Kata, tmp_path: Path,
     header = f"katas/{kata.name}: {kata.about}"
     goldens.compare(kata.golden, goldens.describe(graded, workspace, header),
                     update=bool(pytestconfig.getoption("--update-goldens")))
-    # Nothing the kata started (the pids it noted) outlives the grade.
-    noted = [int(p.name) for p in pid_dir.iterdir()]
+    # Nothing the kata started (the processes it noted) outlives the grade.
+    noted = sorted(p.name for p in pid_dir.iterdir())
     assert len(noted) >= kata.noted_pids, f"the kata noted {noted}: did its processes start at all?"
     assert noted_alive(pid_dir) == []
 

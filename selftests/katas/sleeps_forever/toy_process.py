@@ -12,7 +12,9 @@ def _note_pid():
     if folder:
         import fcntl
 
-        fd = os.open(os.path.join(folder, str(os.getpid())), os.O_WRONLY | os.O_CREAT, 0o644)
+        # (pid and a random part: two topics' pid namespaces hand out the same pids)
+        name = f"{os.getpid()}-{os.urandom(4).hex()}"
+        fd = os.open(os.path.join(folder, name), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
         fcntl.flock(fd, fcntl.LOCK_EX)
 
 
