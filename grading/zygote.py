@@ -338,8 +338,7 @@ def end_tree(proc: Killable) -> None:
         memory_exceeded(proc)
         group, held.group = held.group, None
         try:
-            group.kill()
-            group.remove()
+            group.remove()  # killing first what is left (freeze or cgroup.kill, then SIGKILL)
         except contain.ContainError:
             pass  # a task not yet gone: the topic's namespace ends it
 
