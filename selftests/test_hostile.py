@@ -43,7 +43,7 @@ COPY_IGNORE = shutil.ignore_patterns(".git", "__pycache__", ".pytest_cache", ".m
 
 def _trusted_wired() -> bool:
     """The launcher says it contains student code (``CONTAINED = True`` in
-    grading.sandbox, set by the lead once ``contain.enter`` is called there)."""
+    grading.sandbox: the trusted tier, ``contain.enter`` in the launcher's child)."""
     if not (sys.platform.startswith("linux") and os.geteuid() == 0):
         return False
     if contain.probe().name != "trusted":
