@@ -116,6 +116,15 @@ def _lib() -> ctypes.CDLL:
     return _libc
 
 
+def _warm_up() -> None:
+    """Look up, once, the libc functions ``enter`` calls (ctypes caches them on
+    the library object), so that a forked child does not: for the warm call
+    helper, before its first fork."""
+    if _libc is not None:
+        for name in ("prctl", "unshare", "mount", "capset"):
+            getattr(_libc, name)
+
+
 def _check(result: int, what: str) -> int:
     if result == -1:
         err = ctypes.get_errno()
