@@ -138,7 +138,10 @@ _CONTAINED: bool | None = None
 
 def enforced() -> tuple[str, ...]:
     """What this grade enforces on student code, for the report."""
-    return contain.probe().enforced if contained() else HOST.enforced
+    if not contained():
+        return HOST.enforced
+    return (*contain.probe().enforced,
+            f"per call: {CALL_MEMORY >> 20} MiB of memory, {CALL_PIDS} tasks (its cgroup)")
 
 
 class Containment:

@@ -138,3 +138,11 @@ def test_the_switch_turns_containment_off() -> None:
     out = subprocess.run([sys.executable, "-c", "from grading import sandbox; print(sandbox.CONTAINED)"],
                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert out.stdout.strip() == "False", out.stderr
+
+
+@needs_contained
+def test_the_report_lists_what_the_trusted_tier_enforced() -> None:
+    listed = zygote.enforced()
+    assert listed[:len(contain.probe().enforced)] == contain.probe().enforced
+    assert any("512 MiB" in item for item in listed)
+
