@@ -916,6 +916,8 @@ def enter_topic(net: bool = True) -> None:
 def _wait_as(child: int) -> int:
     """Wait for ``child``, passing on SIGTERM, SIGINT and SIGHUP; end by the
     same signal as the child, or return its exit status."""
+    if sys.platform == "win32":
+        raise ContainError(errno.ENOSYS, "topic namespaces: Linux only")
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         # Passed on: pid 1 gets only the signals it has a handler for (Python
         # has one for SIGINT; pytest-timeout's SIGALRM); SIGKILL always works.
