@@ -33,7 +33,16 @@ from .channel import Channel, open_channel
 from .host import HOST
 from .processes import Killable, kill_all, kill_tree, release_root, start_root
 from .results import Report, TopicResult
-from .zygote import SCRATCH_ENV, SLOT_ENV, TESTS_ENV, WarmLauncher, contained, enforced, warm_possible
+from .zygote import (
+    SCRATCH_ENV,
+    SLOT_ENV,
+    TESTS_ENV,
+    WarmLauncher,
+    contained,
+    enforced,
+    sweep_groups,
+    warm_possible,
+)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -302,6 +311,7 @@ def run_topic(topic: Topic, workspace: Path, scratch: Path, launcher: TopicLaunc
             timed_out = True
         finally:
             kill_tree(proc)
+            sweep_groups(slot)  # the cgroups of calls its test process left running
             with _LOCK:
                 _RUNNING.pop(proc.pid, None)
             release_root(proc.pid)

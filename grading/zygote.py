@@ -283,6 +283,29 @@ class _Group:
 _GROUPS: weakref.WeakKeyDictionary[Killable, _Group] = weakref.WeakKeyDictionary()
 
 
+def sweep_groups(slot: int) -> None:
+    """Kill and remove whatever call groups of the topic of ``slot`` are left
+    (its test process died with calls still running: a time-out, a crash).
+    For the runner, after the topic's test process has ended."""
+    if not contained():
+        return
+    layout = contain.cgroup_layout()
+    if layout is None:
+        return
+    prefix = f"kata-{contain.UID_BASE + slot}-"
+    bases = [*layout.v1.values(), *(p for p in (layout.v2, layout.v2_kill) if p is not None)]
+    names = {f.name for base in bases if base.is_dir() for f in base.iterdir()
+             if f.name.startswith(prefix) and f.is_dir()}
+    for name in sorted(names):
+        folders = {key: base / name for key, base in
+                   [*layout.v1.items(), ("unified", layout.v2 or layout.v2_kill)]
+                   if base is not None and (base / name).is_dir()}
+        try:
+            contain.Cgroup(layout, folders, name).remove()
+        except contain.ContainError:
+            pass  # still busy: the next grade's sweep of this slot tries again
+
+
 def memory_exceeded(proc: Killable) -> int | None:
     """The memory cap in MiB when the kernel killed part of this call for
     going over it, else None."""
