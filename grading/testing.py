@@ -96,14 +96,18 @@ def expect_equal(got: object, expected: object, *, call: str, text: Text | None 
 
 
 def wait_for(predicate: Callable[[], object], timeout: float, interval: float = 0.02) -> bool:
-    """Poll ``predicate`` until it is true or ``timeout`` seconds pass."""
+    """Poll ``predicate`` until it is true or ``timeout`` seconds pass: soon
+    at first (most things a test waits for take milliseconds), then every
+    ``interval`` seconds."""
     deadline = time.monotonic() + timeout
+    pause = min(0.001, interval)
     while True:
         if predicate():
             return True
         if time.monotonic() >= deadline:
             return False
-        time.sleep(interval)
+        time.sleep(pause)
+        pause = min(pause * 2, interval)
 
 
 def free_port() -> int:

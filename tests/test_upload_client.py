@@ -166,6 +166,8 @@ class CaptureServer:
         self.host, self.port = self._listener.getsockname()
         self.streams: list[Stream] = []
         self._stop = threading.Event()
+        # Readable once close() is called: wakes every select() below at once.
+        self._wake_r, self._wake_w = os.pipe()
         self._lock = threading.Lock()
         self._threads: list[threading.Thread] = []
         self._accepter = threading.Thread(target=self._accept_loop, daemon=True)
@@ -195,15 +197,18 @@ class CaptureServer:
 
     def close(self) -> None:
         self._stop.set()
+        os.write(self._wake_w, b"x")
         self._accepter.join(2)
         self._listener.close()
         for thread in self._threads:
             thread.join(2)
+        os.close(self._wake_r)
+        os.close(self._wake_w)
 
     def _accept_loop(self) -> None:
         while not self._stop.is_set():
             try:
-                if not select.select([self._listener], [], [], 0.05)[0]:
+                if self._listener not in select.select([self._listener, self._wake_r], [], [])[0]:
                     continue
             except (OSError, ValueError):
                 return
@@ -223,14 +228,13 @@ class CaptureServer:
     def _read_loop(self, conn: socket.socket, stream: Stream) -> None:
         buffer = bytearray(MiB)
         view = memoryview(buffer)
-        conn.settimeout(0.1)
         with conn:
             while not self._stop.is_set():
                 try:
+                    if conn not in select.select([conn, self._wake_r], [], [])[0]:
+                        continue
                     n = conn.recv_into(buffer)
-                except TimeoutError:
-                    continue
-                except OSError:
+                except (OSError, ValueError):
                     break
                 if n == 0:
                     break
