@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from . import messages as msg
+from ._wire import decode
 from .errors import NotWritten, StudentCrashed, StudentProblem, StudentTimedOut
 from .i18n import Text
 from .processes import ProcInfo
@@ -56,6 +57,22 @@ class Call:
     memory_limit: int | None = None
     #: The call's sandbox could not be set up: no student code ran (the grader's problem).
     contain_failed: bool = False
+
+    @classmethod
+    def from_answer(cls, answer: dict[str, Any], folder: Path, **observed: Any) -> Call:
+        """The call as its answer says (what it returned or raised, its own
+        timing) and as the parent ``observed`` it (exit code, wall time, …);
+        its output is read from ``folder``."""
+        error = None
+        if "error" in answer:
+            raw = answer["error"]
+            error = StudentException(type=raw["type"], message=raw["message"],
+                                     traceback=raw["traceback"], phase=answer.get("phase", "call"))
+        return cls(returned=bool(answer.get("returned")), value=decode(answer.get("value")),
+                   error=error, elapsed=answer.get("elapsed"),
+                   stdout=read_capped(folder / "stdout"), stderr=read_capped(folder / "stderr"),
+                   attributes={k: decode(v) for k, v in answer.get("attributes", {}).items()},
+                   **observed)
 
     def raised(self, type_name: str) -> bool:
         return self.error is not None and self.error.type == type_name
@@ -113,8 +130,13 @@ class Hang:
 
 
 class HangLog(dict[str, Hang]):
-    """The functions (by key) that hung in this topic, and where: the
-    fail-fast rule (see ``Sandbox``)."""
+    """The functions (by key) that hung in this topic, and where: fail fast.
+
+    The plugin gives every sandbox of a topic process the same log; a call
+    that ran out its ``finish`` time is recorded under its key (the module
+    and function, or the test's ``hang_key``), and a later start of the same
+    key raises that time-out at once, naming the test where it first hung.
+    """
 
     def refuse(self, key: str, call: str, text: Text) -> None:
         """Raise the time-out at once when ``key`` already hung."""

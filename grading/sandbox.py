@@ -6,17 +6,13 @@ chatty child, and grandchildren keep pipes open), its stdin through a pipe,
 and a process of its own from the launcher (``zygote``: a fork of a warm
 helper, or a fresh interpreter), in a session of its own. What the call left
 behind is recorded, then its whole tree is killed (``processes``); the test
-reads the outcome from the ``Call`` (``call``).
-
-Fail fast: a function that hung once in a topic is not waited for again.
-The plugin gives every sandbox of a topic process the same ``HangLog``; a
-call that ran out its ``finish`` time is recorded there under its key (the
-module and function, or the test's ``hang_key``), and a later start of the
-same key raises that time-out at once, naming the test where it first hung.
+reads the outcome from the ``Call`` (``call``). A function that hung once
+in a topic is not waited for again (``call.HangLog``: fail fast).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -28,8 +24,8 @@ from typing import Any
 
 from . import messages as msg
 from . import processes
-from ._wire import Connect, Opaque, ProcessSnapshot, decode, encode
-from .call import Call, HangLog, StudentException, read_answer, read_capped
+from ._wire import Connect, Opaque, ProcessSnapshot, encode
+from .call import Call, HangLog, StudentException, read_answer
 from .i18n import Text
 from .processes import ProcInfo, become_subreaper, is_resource_tracker
 from .zygote import Launch, Launcher, contain_failed, contained, end_tree, memory_exceeded
@@ -92,15 +88,13 @@ class Sandbox:
 
     def get(self, name: str, module: str | None = None, timeout: float | None = None) -> Call:
         """Import the module and read one attribute."""
-        running = self._launch(name, (), {}, stdin=None, hold=False, module=module,
-                               driver=None, report=(), get=True)
+        running = self._launch(name, (), {}, module=module, get=True)
         return running.finish(self.default_timeout if timeout is None else timeout)
 
     def start_import(self) -> Running:
         """Import the module and hold the interpreter open (``Running.finish`` ends it):
         what did the import itself do?"""
-        return self._launch("__name__", (), {}, stdin=None, hold=True, module=None,
-                            driver=None, report=(), get=True)
+        return self._launch("__name__", (), {}, hold=True, get=True)
 
     def start(self, function: str, *args: Any, kwargs: dict[str, Any] | None = None,
               stdin: str | bytes | None = None, hold: bool = False, module: str | None = None,
@@ -114,7 +108,7 @@ class Sandbox:
         key = hang_key or f"{module or self.module}.{function}"
         self.refuse_if_hung(key, call=label or function)
         running = self._launch(function, args, dict(kwargs or {}), stdin=stdin, hold=hold,
-                               module=module, driver=driver, report=report, get=False, label=label)
+                               module=module, driver=driver, report=report, label=label)
         running.hang_key = key
         return running
 
@@ -140,9 +134,9 @@ class Sandbox:
         for running in list(self._live.values()):
             if hung and running.hang_key is not None:
                 self.record_hang(running.hang_key, seconds or round(time.monotonic() - running.started, 1))
-            running.kill()
+            running.stop()
         for running in self._started:
-            end_tree(running.proc)
+            end_tree(running._proc)
         processes.kill_all([p for p in processes.descendants() if p.pid not in self.baseline])
         shutil.rmtree(self._root, ignore_errors=True)
 
@@ -157,8 +151,8 @@ class Sandbox:
         processes.release_root(running.pid)
 
     def _launch(self, function: str, args: Sequence[Any], kwargs: dict[str, Any], *,
-                stdin: str | bytes | None, hold: bool, module: str | None,
-                driver: str | Path | None, report: Sequence[str], get: bool,
+                stdin: str | bytes | None = None, hold: bool = False, module: str | None = None,
+                driver: str | Path | None = None, report: Sequence[str] = (), get: bool = False,
                 label: str | None = None) -> Running:
         self._count += 1
         folder = self._root / f"c{self._count}"
@@ -166,17 +160,10 @@ class Sandbox:
         folder.mkdir()
         cwd.mkdir()
         request = {
-            "workspace": str(self.workspace),
-            "module": module or self.module,
-            "function": function,
-            "get": get,
-            "args": encode(list(args)),
-            "kwargs": encode(dict(kwargs)),
-            "start_method": self.start_method,
-            "answer": str(folder / "answer.json"),
-            "hold": hold,
-            "report": list(report),
-            "driver": str(Path(driver).resolve()) if driver else None,
+            "workspace": str(self.workspace), "module": module or self.module, "function": function,
+            "get": get, "args": encode(list(args)), "kwargs": encode(dict(kwargs)),
+            "start_method": self.start_method, "answer": str(folder / "answer.json"), "hold": hold,
+            "report": list(report), "driver": str(Path(driver).resolve()) if driver else None,
             "coverage": os.environ.get("GRADING_COVERAGE"),  # verify --coverage (grading/_coverage.py)
         }
         running = Running(self, label or function, folder, cwd, request, stdin, hold)
@@ -214,14 +201,8 @@ class Running:
         found, self._born = processes.open_process(self.pid)
         #: The call's interpreter in the process table (psutil), for tests that look at it.
         self.process = found if found is not None else processes.Gone(self.pid)
-        try:
-            if stdin is not None:
-                data = stdin.encode("utf-8") if isinstance(stdin, str) else stdin
-                view = memoryview(data)
-                while view:
-                    view = view[os.write(self._stdin, view):]
-        except OSError:
-            pass  # the child is gone already; its answer (or none) says why
+        if stdin is not None:
+            _feed(self._stdin, stdin.encode("utf-8") if isinstance(stdin, str) else stdin)
         if not hold:
             self._close_stdin()
 
@@ -230,11 +211,6 @@ class Running:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
-
-    @property
-    def proc(self) -> processes.Killable:
-        """The launcher's handle of the call's interpreter."""
-        return self._proc
 
     def alive(self) -> bool:
         return self._proc.poll() is None
@@ -285,16 +261,10 @@ class Running:
             return self._result
         return self._collect(keep_children=False)
 
-    def kill(self) -> None:
-        if self._result is None:
-            self._collect(keep_children=False)
-
     def _close_stdin(self) -> None:
         if self._stdin >= 0:
-            try:
+            with contextlib.suppress(OSError):
                 os.close(self._stdin)
-            except OSError:
-                pass
             self._stdin = -1
 
     def _collect(self, keep_children: bool) -> Call:
@@ -317,31 +287,21 @@ class Running:
         wall = time.monotonic() - self.started
         self._sandbox.forget(self)
         answer = read_answer(self._answer_path)
-        error = None
-        if "error" in answer:
-            raw = answer["error"]
-            error = StudentException(type=raw["type"], message=raw["message"],
-                                     traceback=raw["traceback"], phase=answer.get("phase", "call"))
-        self._result = Call(
-            function=self.function,
-            returned=bool(answer.get("returned")),
-            value=decode(answer.get("value")),
-            error=error,
-            timed_out=self._timed_out or not exited,
-            exit_code=self._proc.poll(),
-            stdout=read_capped(self._folder / "stdout"),
-            stderr=read_capped(self._folder / "stderr"),
-            elapsed=answer.get("elapsed"),
-            wall=wall,
-            pid=self.pid,
-            leftovers=leftovers,
-            cwd=self.cwd,
-            attributes={k: decode(v) for k, v in answer.get("attributes", {}).items()},
-            time_limit=self._limit,
-            memory_limit=memory_exceeded(self._proc),
-            contain_failed=not answer and contain_failed(self._proc.poll()),
-        )
+        self._result = Call.from_answer(
+            answer, self._folder, function=self.function, timed_out=self._timed_out or not exited,
+            exit_code=self._proc.poll(), wall=wall, pid=self.pid, leftovers=leftovers, cwd=self.cwd,
+            time_limit=self._limit, memory_limit=memory_exceeded(self._proc),
+            contain_failed=not answer and contain_failed(self._proc.poll()))
         # Waited for in vain (finish's time-out, not a stop()): remember it.
         if self._timed_out and not self._result.returned and self.hang_key is not None:
             self._sandbox.record_hang(self.hang_key, self._limit or round(wall, 1))
         return self._result
+
+
+def _feed(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    try:
+        while view:
+            view = view[os.write(fd, view):]
+    except OSError:
+        pass  # the child is gone already; its answer (or none) says why

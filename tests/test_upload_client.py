@@ -208,7 +208,8 @@ class CaptureServer:
     def _accept_loop(self) -> None:
         while not self._stop.is_set():
             try:
-                if self._listener not in select.select([self._listener, self._wake_r], [], [])[0]:
+                listener = self._listener.fileno()
+                if listener not in select.select([listener, self._wake_r], [], [])[0]:
                     continue
             except (OSError, ValueError):
                 return
@@ -231,7 +232,7 @@ class CaptureServer:
         with conn:
             while not self._stop.is_set():
                 try:
-                    if conn not in select.select([conn, self._wake_r], [], [])[0]:
+                    if conn.fileno() not in select.select([conn.fileno(), self._wake_r], [], [])[0]:
                         continue
                     n = conn.recv_into(buffer)
                 except (OSError, ValueError):
