@@ -401,9 +401,10 @@ def end_program() -> NoReturn:
 
 
 def main() -> None:
-    if sys.argv[1] == "--zygote":
-        _load_contain()._warm_up()  # once, in the helper: a forked call finds it loaded
-        request = serve_zygote(int(sys.argv[2]))
+    if sys.argv[1] == "--zygote":  # --zygote [--contained] FD
+        if "--contained" in sys.argv:
+            _load_contain()._warm_up()  # once, in the helper: a forked call finds it loaded
+        request = serve_zygote(int(sys.argv[-1]))
     else:
         with open(sys.argv[1], encoding="utf-8") as src:
             request = json.load(src)

@@ -414,6 +414,8 @@ class WarmLauncher:
     def __init__(self, command: Sequence[str] | None = None,
                  environment: Mapping[str, str] | None = None) -> None:
         self._command = list(command or [HOST.call_executable, *CHILD_FLAGS, str(CHILD_SCRIPT), "--zygote"])
+        #: The call helper preloads the containment code only where calls are contained.
+        self._call_helper = command is None
         self._environment = dict(environment) if environment is not None else None
         self._lock = threading.Lock()
         self.changed = threading.Condition()
@@ -485,7 +487,8 @@ class WarmLauncher:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         with theirs:
             self._helper = processes.start_root(
-                [*self._command, str(theirs.fileno())],
+                [*self._command, *(["--contained"] if self._call_helper and contained() else []),
+                 str(theirs.fileno())],
                 harness=True, pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
                 env=self._environment if self._environment is not None else child_environment())
