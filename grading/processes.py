@@ -398,8 +398,8 @@ def call_tree(root: int, began: float | None, live_roots: set[int],
     made a session of its own: then it is this call's when it was born after
     the call began (``began``: the root's ``create_time``, on psutil's clock,
     which need not agree with ``time.time()``; None: unknown) and no other
-    call runs. One scan of the process table: a submission that forks in a
-    loop must not make this slower than the loop itself.
+    call runs. One reading of the tree below us (``children_map``): a
+    submission that forks in a loop must not make this slower than the loop.
     """
     reap_zombies(keep=live_roots)  # zombie orphans: reaped, not listed (a waitid, not a scan)
     me = os.getpid()
