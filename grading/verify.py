@@ -16,6 +16,7 @@ when it could not run.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import json
 import os
@@ -38,6 +39,7 @@ from .i18n import Lang, Text, default_lang
 from .patching import PatchError
 from .processes import become_subreaper, kill_everything_below
 from .results import Report, Status, TopicResult
+from .zygote import uncontained
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 #: Coverage goal, per topic, for lines and for branches (percent).
@@ -84,7 +86,10 @@ def verify(topics: list[Topic], root: Path, jobs: int | None = None, coverage: b
             _prepare_coverage(data_dir, root / "solutions")
             os.environ["GRADING_COVERAGE"] = str(data_dir)
         try:
-            solved = runner.run(complete, root / "solutions", jobs=jobs)
+            # Coverage measures the instructor's own solutions: uncontained,
+            # so that its hooks reach the coverage package and write their data.
+            with uncontained() if coverage else contextlib.nullcontext():
+                solved = runner.run(complete, root / "solutions", jobs=jobs)
         finally:
             os.environ.pop("GRADING_COVERAGE", None)
         outcome.breaches += check_solutions(solved)

@@ -33,6 +33,7 @@ whole, notes whether the kernel killed it for memory
 from __future__ import annotations
 
 import atexit
+import contextlib
 import json
 import os
 import queue
@@ -45,7 +46,7 @@ import sys
 import tempfile
 import threading
 import weakref
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, cast
@@ -134,6 +135,26 @@ def contained() -> bool:
 
 
 _CONTAINED: bool | None = None
+
+
+@contextlib.contextmanager
+def uncontained() -> Iterator[None]:
+    """Calls started meanwhile, by this process and by the topic processes it
+    starts, run without the trusted tier's containment: for code the grader
+    trusts (``verify --coverage`` measuring the instructor's own solutions,
+    whose coverage hooks must reach the coverage package and write their data)."""
+    global _CONTAINED
+    before = os.environ.get(CONTAIN_ENV)
+    os.environ[CONTAIN_ENV] = "off"
+    _CONTAINED = None
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(CONTAIN_ENV, None)
+        else:
+            os.environ[CONTAIN_ENV] = before
+        _CONTAINED = None
 
 
 def enforced() -> tuple[str, ...]:
