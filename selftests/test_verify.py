@@ -92,3 +92,14 @@ def test_unknown_topic_is_a_usage_error(argv: list[str]) -> None:
     proc = subprocess.run([sys.executable, str(ROOT / "grader.py"), *argv], capture_output=True,
                           text=True, cwd=ROOT, env={**os.environ, "GRADER_LANG": "en"})
     assert proc.returncode == 2 and "No topic named no_such_topic" in proc.stderr
+
+
+@pytest.mark.slow
+def test_coverage_is_measured_where_calls_are_contained() -> None:
+    # process_function's code runs in forked and spawned children: on the
+    # trusted tier (root here) their coverage hooks must still write data.
+    proc = verify(ROOT, "--coverage", "process_function")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    row = re.search(r"process_function .*│\s+([\d.]+) %\s+│\s+([\d.]+) %", proc.stdout)
+    assert row, proc.stdout
+    assert float(row.group(1)) >= 95 and float(row.group(2)) >= 95, proc.stdout
