@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -386,6 +387,32 @@ def pgid(pid: int) -> int | None:
         return os.getpgid(pid)
     except (OSError, AttributeError):
         return None
+
+
+def kill_group(leader: int, born: float | None) -> None:
+    """SIGKILL what is left of the process group of a call's interpreter
+    ``leader`` (every call makes a session of its own; ``born``: the leader's
+    ``create_time``, None when unknown). Where no subreaper adopts orphans
+    (macOS), an orphan is found by nothing else; it keeps its call's group.
+
+    The number is only used while it is still the call's: its interpreter
+    alive (the same ``create_time``), or gone while the group has members
+    (a pid that names a process group is not given to a new process).
+    """
+    if sys.platform == "win32":  # no process groups there: the Job Object holds the call
+        return
+    try:
+        now: float | None = psutil.Process(leader).create_time()
+    except psutil.NoSuchProcess:
+        now = None
+    except psutil.Error:
+        return
+    if now is not None and (born is None or abs(now - born) > 0.01):
+        return  # the number names some other process now
+    try:
+        os.killpg(leader, signal.SIGKILL)
+    except OSError:
+        pass  # no group left, or not ours to signal
 
 
 def call_tree(root: int, began: float | None, live_roots: set[int],

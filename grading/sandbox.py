@@ -136,7 +136,7 @@ class Sandbox:
                 self.record_hang(running.hang_key, seconds or round(time.monotonic() - running.started, 1))
             running.stop()
         for running in self._started:
-            end_tree(running._proc)
+            end_tree(running._proc, running._born)
         processes.kill_all([p for p in processes.descendants() if p.pid not in self.baseline])
         shutil.rmtree(self._root, ignore_errors=True)
 
@@ -280,10 +280,10 @@ class Running:
             leftovers = processes.leftovers(others)
             if not keep_children:
                 processes.kill_all(others, keep=live)
-                end_tree(self._proc)
+                end_tree(self._proc, self._born)
         else:
             processes.kill_all(others, root=self._proc, keep=live)
-            end_tree(self._proc)
+            end_tree(self._proc, self._born)
         wall = time.monotonic() - self.started
         self._sandbox.forget(self)
         answer = read_answer(self._answer_path)

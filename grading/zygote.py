@@ -375,10 +375,12 @@ class ColdLauncher:
         return processes.start_root(command, **streams, **HOST.new_group)
 
 
-def end_tree(proc: Killable) -> None:
+def end_tree(proc: Killable, born: float | None) -> None:
     """End whatever the call's process left, where the launcher holds it all
     (a Windows Job Object; the call's cgroup: killed whole, however fast it
-    forks, then removed); elsewhere the process table is enough."""
+    forks, then removed; elsewhere the call's process group, which holds
+    the orphans no subreaper adopted). ``born``: the call's ``create_time``."""
+    processes.kill_group(proc.pid, born)
     job = getattr(proc, "job", None)
     if job is not None:
         job.close()
@@ -591,3 +593,14 @@ def launcher() -> Launcher:
         if _LAUNCHER is None:
             _LAUNCHER = WarmLauncher() if warm_possible() else ColdLauncher()
         return _LAUNCHER
+
+
+def close_launcher() -> None:
+    """Stop this process's warm helper, if it started one, and wait for it to
+    exit: where no subreaper adopts it (macOS), a helper that only saw its
+    socket close as this process ended could outlive the grade for a moment."""
+    global _LAUNCHER
+    with _LAUNCHER_LOCK:
+        current, _LAUNCHER = _LAUNCHER, None
+    if isinstance(current, WarmLauncher):
+        current.close()

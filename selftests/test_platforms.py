@@ -45,13 +45,13 @@ def simulate(system: str, *args: str | Path, tmp_path: Path) -> Graded:
     return grade(*args, tmp_path=tmp_path, env=env, python=str(sim / "wrapper.sh"))
 
 
-def _left_running(tmp_path: Path) -> list[int]:
+def _left_running(tmp_path: Path) -> list[str]:
     """Processes still running whose command line names this grade's stand-ins."""
     found = []
-    for proc in psutil.process_iter(["cmdline"]):
+    for proc in psutil.process_iter(["cmdline", "status", "ppid"]):
         line = " ".join(proc.info["cmdline"] or [])
         if proc.pid != os.getpid() and str(tmp_path / "sim") in line:
-            found.append(proc.pid)
+            found.append(f"{proc.pid} ({proc.info['status']}, parent {proc.info['ppid']}): {line}")
     return found
 
 

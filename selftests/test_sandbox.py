@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import textwrap
 import time
 from collections.abc import Iterator
@@ -15,6 +17,8 @@ from grading.errors import NotWritten, StudentCrashed, StudentTimedOut
 from grading.processes import REAPER
 from grading.sandbox import Connect, Opaque, ProcessSnapshot, Sandbox, become_subreaper
 from grading.zygote import ColdLauncher, Launcher, WarmLauncher
+
+from .conftest import ROOT
 
 MODULE = '''
 import multiprocessing, os, socket, sys, time
@@ -239,3 +243,47 @@ def test_a_server_stopped_on_purpose_is_not_a_hang(box: Sandbox) -> None:
     running = box.start("hang")
     running.stop()
     assert box.call("hang", timeout=0.3).timed_out  # waited for: no earlier hang recorded
+
+
+#: A process that is no subreaper (as on macOS) keeps a call whose orphan it
+#: cannot adopt; what it prints is the orphan's pid once the sandbox closed.
+NO_SUBREAPER = '''
+import sys
+from pathlib import Path
+from grading.sandbox import Sandbox
+from grading.zygote import ColdLauncher, WarmLauncher
+
+folder = Path(sys.argv[1])
+launcher = WarmLauncher() if sys.argv[2] == "warm" else ColdLauncher()
+box = Sandbox(folder, "mod", launcher=launcher, writable=[folder])
+box.call("orphan", str(folder / "orphan.pid"), keep_children=True)
+box.close()
+print((folder / "orphan.pid").read_text())
+'''
+
+
+@pytest.mark.parametrize("launcher", sorted(LAUNCHERS))
+def test_an_orphan_no_subreaper_adopts_is_ended_with_its_group(launcher: str, tmp_path: Path) -> None:
+    (tmp_path / "mod.py").write_text(textwrap.dedent('''
+        import os, time
+        def orphan(pid_file):
+            if os.fork() == 0:
+                with open(pid_file, "w") as f:
+                    f.write(str(os.getpid()))
+                time.sleep(30)
+                os._exit(0)
+            while not os.path.exists(pid_file):
+                time.sleep(0.01)
+            os._exit(0)
+        '''), encoding="utf-8")
+    # Uncontained: a call's cgroup would end the orphan too, and this is about the group.
+    done = subprocess.run([sys.executable, "-c", NO_SUBREAPER, str(tmp_path), launcher],
+                          cwd=ROOT, capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "GRADING_CONTAIN": "off"})
+    assert done.returncode == 0, done.stderr
+    pid = int(done.stdout.strip())
+    try:
+        status = psutil.Process(pid).status()
+    except psutil.NoSuchProcess:
+        status = "gone"
+    assert status in ("gone", psutil.STATUS_ZOMBIE)  # a zombie of the machine's init is dead
