@@ -140,10 +140,7 @@ def grade_student(student: Student, out: Path, fingerprint: str, topics: Sequenc
         env = {k: v for k, v in os.environ.items() if k != "GITHUB_STEP_SUMMARY"}
         env["NO_COLOR"] = "1"
         env["GRADER_STATE"] = "off"  # the grader keeps no state file in a batch's workspaces
-        proc = subprocess.Popen(command, cwd=PROJECT_ROOT, stdin=subprocess.DEVNULL,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env,
-                                start_new_session=True)
-        _register(proc)
+        proc = _start(command, env, student.id)
         try:
             _, err = proc.communicate(timeout=timeout)
             status: int | None = proc.returncode
@@ -202,9 +199,17 @@ _PROCS_LOCK = threading.Lock()
 _STOPPING = threading.Event()
 
 
-def _register(proc: subprocess.Popen[bytes]) -> None:
+def _start(command: list[str], env: dict[str, str], student: str) -> subprocess.Popen[bytes]:
+    """Start a student's grader, known to ``_stop_all`` from the start; none
+    once the batch is being interrupted."""
     with _PROCS_LOCK:
+        if _STOPPING.is_set():
+            raise Interrupted(student)
+        proc = subprocess.Popen(command, cwd=PROJECT_ROOT, stdin=subprocess.DEVNULL,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env,
+                                start_new_session=True)
         _PROCS.add(proc)
+    return proc
 
 
 def _unregister(proc: subprocess.Popen[bytes]) -> None:
