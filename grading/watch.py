@@ -28,8 +28,9 @@ from .i18n import Lang, Text
 PROBE = ".grader-watch-probe"
 #: Milliseconds a burst of saves is gathered for; how often polling looks.
 DEBOUNCE_MS, POLL_MS = 300, 300
-#: Seconds the probe's event may take before events count as not arriving.
-PROBE_WAIT = 2.0
+#: Seconds the probe's event may take before events count as not arriving
+#: (generous: a loaded machine delivers late; polling after that costs only a delay).
+PROBE_WAIT = 5.0
 GRADER = Path(__file__).resolve().parent.parent / "grader.py"
 
 
@@ -82,6 +83,8 @@ def _watch(workspace: Path, names: set[str], order: list[str], argv: list[str], 
             elif probe.expired():
                 probe.remove()
                 return True, grade
+            else:
+                probe.arm()
         if saved:
             pending = set(saved)
             if grade is not None and grade.running():
@@ -98,26 +101,31 @@ def _interrupt(signum: int, frame: object) -> None:
 
 
 class _Probe:
-    """A file written into the watched folder once the watcher runs: does its event come?"""
+    """A file written into the watched folder once the watcher runs: does its event come?
+
+    It is written at the watcher's first wake-up (an empty batch after its
+    time-out, or the first changes): by then the watch is in place, however
+    slowly the machine started it, so a probe never goes unseen for being
+    early. Its event then has ``PROBE_WAIT`` seconds to come."""
 
     def __init__(self, folder: Path) -> None:
         self.path = folder / PROBE
-        self.deadline = time.monotonic() + PROBE_WAIT + 0.3
-        self._timer = threading.Timer(0.3, self._write)
-        self._timer.daemon = True
-        self._timer.start()
+        self.deadline: float | None = None
 
-    def _write(self) -> None:
+    def arm(self) -> None:
+        """Write the probe, the first time only."""
+        if self.deadline is not None:
+            return
+        self.deadline = time.monotonic() + PROBE_WAIT
         try:
             self.path.write_text("", encoding="utf-8")
         except OSError:
-            pass
+            pass  # not writable: no event comes, and polling takes over
 
     def expired(self) -> bool:
-        return time.monotonic() > self.deadline
+        return self.deadline is not None and time.monotonic() > self.deadline
 
     def remove(self) -> None:
-        self._timer.cancel()
         self.path.unlink(missing_ok=True)
 
 
