@@ -42,7 +42,7 @@ from .processes import become_subreaper, is_resource_tracker
 from .results import Kind, Status, split_title
 from .sandbox import HangLog, Sandbox
 from .scrub import Scrubber
-from .zygote import close_launcher
+from .zygote import close_launcher, start_launcher
 
 HELP_WORKSPACE = "folder holding the modules to grade (default: exercises/ beside tests/)"
 HELP_REPORT = "append one JSON line per test outcome to this file"
@@ -106,6 +106,7 @@ def pytest_configure(config: pytest.Config) -> None:
     # Our /proc/<pid>/fd (the report pipe), memory and environment closed to
     # other processes of our uid (docs/trust.md, the user tier).
     contain.protect_self()
+    start_launcher()  # the call helper loads while the tests are collected
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

@@ -497,6 +497,12 @@ class WarmLauncher:
                 return self._exits[pid]
             return None
 
+    def start(self) -> None:
+        """Start the helper now, without waiting for it: its interpreter loads
+        while the caller goes on (pytest collecting), not at the first call."""
+        with self._lock:
+            self._ensure()
+
     def close(self) -> None:
         with self._lock:
             self._stop_helper()
@@ -593,6 +599,16 @@ def launcher() -> Launcher:
         if _LAUNCHER is None:
             _LAUNCHER = WarmLauncher() if warm_possible() else ColdLauncher()
         return _LAUNCHER
+
+
+def start_launcher() -> None:
+    """Start this process's warm helper early, where calls are forks of one."""
+    current = launcher()
+    if isinstance(current, WarmLauncher):
+        try:
+            current.start()
+        except OSError:
+            pass  # the first call tries again, and says why if it cannot
 
 
 def close_launcher() -> None:

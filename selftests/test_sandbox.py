@@ -283,7 +283,7 @@ def test_an_orphan_no_subreaper_adopts_is_ended_with_its_group(launcher: str, tm
     assert done.returncode == 0, done.stderr
     pid = int(done.stdout.strip())
     try:
-        status = psutil.Process(pid).status()
+        status: str = psutil.Process(pid).status()
     except psutil.NoSuchProcess:
         status = "gone"
     assert status in ("gone", psutil.STATUS_ZOMBIE)  # a zombie of the machine's init is dead
