@@ -403,8 +403,11 @@ def main(argv: Sequence[str]) -> int:
             if args.jobs < 1:
                 parser.error("--jobs must be >= 1")
             # SIGTERM (a cancelled CI job) stops the batch as Ctrl-C does: every
-            # student's grader is killed, the finished students are kept.
+            # student's grader is killed, the finished students are kept. SIGINT
+            # too, however the batch was started (a shell's background job
+            # inherits SIGINT ignored, and Python then leaves it so).
             signal.signal(signal.SIGTERM, _interrupt)
+            signal.signal(signal.SIGINT, _interrupt)
             started = time.monotonic()
             records, now = run_batch(args.submissions, args.csv, args.jobs, args.shard, args.topics,
                                      args.timeout, args.quiet, lang)

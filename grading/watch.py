@@ -41,7 +41,9 @@ def run(topics: list[Topic], workspace: Path, argv: list[str], lang: Lang, initi
     console = Console(highlight=False, emoji=False)
     polling = os.environ.get("GRADER_WATCH_POLL", "").strip() not in ("", "0")
     # SIGTERM stops watching as Ctrl-C does: the grade in progress is stopped too.
+    # SIGINT is set as well: a background job inherits it ignored.
     signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGINT, _interrupt)
     grade: Grade | None = Grade(order, argv, console, lang, workspace, None) if initial else None
     if grade is None:
         _say(console, WATCHING.format(workspace=_shown(workspace)), lang)

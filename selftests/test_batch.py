@@ -157,7 +157,10 @@ def test_an_interrupted_batch_resumes_to_the_same_csv(graded: tuple[Path, Path],
     target = tmp_path / "grades.csv"
     command = [sys.executable, str(ROOT / "grader.py"), "batch", str(folder), "--csv", str(target),
                "--topic", TOPIC, "--jobs", "2", "--quiet"]
-    proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    # Started as a shell starts a background job: SIGINT inherited ignored.
+    # The batch must stop on it all the same.
+    shell = ["sh", "-c", 'trap "" INT; exec "$@"', "sh", *command]
+    proc = subprocess.Popen(shell, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     results = target.with_suffix("")
     deadline = time.monotonic() + 120
     while proc.poll() is None and not _grading_now(proc.pid, HANG) and time.monotonic() < deadline:
