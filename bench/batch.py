@@ -1,6 +1,6 @@
 """How long a class takes: ``grader.py batch`` on copies of solutions/ and of the stubs.
 
-    python bench/batch.py [--students 40] [--jobs 1,2] [--topic TOPIC ...]
+    python bench/batch.py [--students 40] [--jobs 1,2] [--topic TOPIC ...] [--resume-only]
 
 Builds a class of N copies of ``solutions/`` and N of ``exercises/`` in a
 temporary folder, then prints:
@@ -11,6 +11,8 @@ temporary folder, then prints:
   students' JSON exist; the resumed run grades only the rest);
 - whether two shards merged give the same CSV, byte for byte, as one
   unsharded run.
+
+``--resume-only`` measures the interrupted batch and its resumption alone.
 
 A benchmark, not a test: it prints figures and asserts nothing. Run it on a
 quiet machine: timings under other load mean nothing.
@@ -66,6 +68,16 @@ def interrupted_half_way(folder: Path, csv: Path, jobs: int, topics: list[str], 
     return len(list(results.glob("*.json")))
 
 
+def resume_only(folder: Path, root: Path, jobs: int, topics: list[str], total: int) -> None:
+    csv = root / "resumed.csv"
+    done = interrupted_half_way(folder, csv, jobs, topics, total)
+    resume = timed(batch_command(folder, csv, jobs, topics))
+    rows = csv.read_text(encoding="utf-8").splitlines()[1:]
+    graded = sum(",graded," in row for row in rows)
+    print(f"resume after an interruption with {done}/{total} done: {resume:.1f} s (--jobs {jobs}); "
+          f"the CSV has {len(rows)} rows, {graded} graded")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--students", type=int, default=40,
@@ -73,6 +85,8 @@ def main() -> None:
     parser.add_argument("--jobs", default="1,2", help="comma-separated --jobs values to time")
     parser.add_argument("--topic", dest="topics", action="append", default=[],
                         help="grade only this topic (repeatable; default: all)")
+    parser.add_argument("--resume-only", action="store_true",
+                        help="only the interrupted batch and its resumption (at the largest --jobs)")
     args = parser.parse_args()
     jobs = sorted(int(j) for j in args.jobs.split(","))
     total = 2 * args.students
@@ -82,6 +96,9 @@ def main() -> None:
         make_class(folder, args.students)
         print(f"class: {args.students} copies of solutions/ + {args.students} of the stubs "
               f"({total} students), topics: {' '.join(args.topics) or 'all'}")
+        if args.resume_only:
+            resume_only(folder, root, jobs[-1], args.topics, total)
+            return
         walls = {}
         for j in jobs:
             walls[j] = timed(batch_command(folder, root / f"jobs{j}.csv", j, args.topics))
