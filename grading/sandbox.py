@@ -135,9 +135,11 @@ class Sandbox:
             if hung and running.hang_key is not None:
                 self.record_hang(running.hang_key, seconds or round(time.monotonic() - running.started, 1))
             running.stop()
+        # The process table first (SIGTERM, a grace, SIGKILL: a child's exit
+        # handlers may run), then what only the launcher holds.
+        processes.kill_all([p for p in processes.descendants() if p.pid not in self.baseline])
         for running in self._started:
             end_tree(running._proc, running._born)
-        processes.kill_all([p for p in processes.descendants() if p.pid not in self.baseline])
         shutil.rmtree(self._root, ignore_errors=True)
 
     # Bookkeeping for Running -------------------------------------------------
