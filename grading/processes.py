@@ -399,8 +399,8 @@ def kill_group(leader: int, born: float | None) -> None:
     alive (the same ``create_time``), or gone while the group has members
     (a pid that names a process group is not given to a new process).
     """
-    if sys.platform == "win32":  # no process groups there: the Job Object holds the call
-        return
+    if sys.platform == "win32" or not hasattr(os, "killpg"):
+        return  # no process groups there: the Job Object holds the call
     try:
         now: float | None = psutil.Process(leader).create_time()
     except psutil.NoSuchProcess:
