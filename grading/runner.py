@@ -202,6 +202,11 @@ class Admission:
 #: The topics' test processes now running, by pid; guarded by _LOCK.
 _RUNNING: dict[int, Killable] = {}
 _LOCK = threading.Lock()
+#: Held while a topic's test process starts and is entered in _RUNNING, and
+#: while _sweep_orphans reads the process table: what the sweep sees there is
+#: then a topic's registered process, below one, or a stray; never a topic
+#: process that started after the sweep took its list of running ones.
+_STARTING = threading.Lock()
 TOPICS_SCRIPT = Path(__file__).with_name("_topics.py")
 INI = Path(__file__).with_name("pytest.ini")
 #: Isolated, no site (the grader's sys.path is passed instead), no bytecode: see _topics.
@@ -298,12 +303,8 @@ def run_topic(topic: Topic, workspace: Path, scratch: Path, launcher: TopicLaunc
     with open(log_path, "wb") as log:
         if feed is not None:
             feed(b"")  # the topic's test process starts now
-        try:
-            proc = launcher.start(args, folder / "t", log.fileno(), channel, slot)
-        finally:
-            channel.started()
-        with _LOCK:
-            _RUNNING[proc.pid] = proc
+        proc = start_registered(lambda: launcher.start(args, folder / "t", log.fileno(), channel, slot),
+                                channel.started)
         timed_out = False
         try:
             proc.wait(timeout=topic.time_limit)
@@ -324,6 +325,20 @@ def run_topic(topic: Topic, workspace: Path, scratch: Path, launcher: TopicLaunc
     return result
 
 
+def start_registered(start: Callable[[], Killable], started: Callable[[], None]) -> Killable:
+    """``start()`` a topic's test process and enter it among the running ones,
+    as one step against ``_sweep_orphans`` (``started``: run once ``start``
+    returned or failed)."""
+    with _STARTING:
+        try:
+            proc = start()
+        finally:
+            started()
+        with _LOCK:
+            _RUNNING[proc.pid] = proc
+    return proc
+
+
 def _environment() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items()
            if not k.startswith("PYTEST_")}  # PYTEST_ADDOPTS would change how tests run
@@ -333,20 +348,22 @@ def _environment() -> dict[str, str]:
 
 
 def _stop_everything() -> None:
-    with _LOCK:
-        running = list(_RUNNING.values())
-    for proc in running:
-        kill_tree(proc)
+    with _STARTING:  # a topic process half started is killed too, not left to run
+        with _LOCK:
+            running = list(_RUNNING.values())
+        for proc in running:
+            kill_tree(proc)
     _sweep_orphans()
 
 
 def _sweep_orphans() -> None:
     """Kill what a dead topic process left: the grader adopts orphans (it is
     a subreaper too), and only the topics' own test processes are ours."""
-    with _LOCK:
-        live = set(_RUNNING)
-    strays = [p for p in processes.descendants() if p.pid not in live
-              and not _below(p, live)]
+    with _STARTING:
+        with _LOCK:
+            live = set(_RUNNING)
+        strays = [p for p in processes.descendants() if p.pid not in live
+                  and not _below(p, live)]
     if strays:
         kill_all(strays, keep=live)
 
