@@ -4,16 +4,16 @@ The student's client talks to a capturing server that lives in the test
 process: a thread on 127.0.0.1 that accepts connections (with a time-out, so
 it can stop) and reads every byte of each one. It parses the stream as it
 arrives (4-byte prefix, JSON header, ``file_size`` bytes of content, and
-again), hashing the content instead of keeping it, so a 256 MiB upload costs
+again), hashing the content instead of keeping it, so a 128 MiB upload costs
 the test no memory. ``upload`` takes a connected socket, which cannot cross
 the process boundary: the test passes ``Connect(host, port)`` and the
 sandbox's child connects it.
 
 Memory is the RSS of the interpreter running ``upload``, sampled from here
-with psutil while it sends a 256 MiB file that holds no newline; the
+with psutil while it sends a 128 MiB file that holds no newline; the
 reference is the same interpreter kind after uploading a one-byte file. A
 client that reads in chunks grows by a few MiB, one that holds the file (or
-its single "line") grows by 256 MiB or more: the limit of 32 MiB sits far
+its single "line") grows by 128 MiB or more: the limit of 32 MiB sits far
 from both.
 """
 from __future__ import annotations
@@ -43,7 +43,7 @@ MAX_HEADER = 64 * 1024
 #: Bytes of each connection's stream kept verbatim, for messages.
 HEAD_KEEP = 4096
 #: The bounded-memory file: one "line" of this many bytes.
-BIG_SIZE = 256 * MiB
+BIG_SIZE = 128 * MiB
 #: Allowed growth of the client's RSS while it sends BIG_SIZE bytes.
 MEMORY_LIMIT = 32 * MiB
 #: Seconds the BIG_SIZE upload may take (a chunked client needs about 1 s;
@@ -546,7 +546,7 @@ def test_upload_large_file_bounded_memory(sandbox: Sandbox, server: CaptureServe
     server.all_closed()
     server.streams.clear()
 
-    # 256 MiB, one single "line": a 1 MiB block with no b"\n", written again and again.
+    # 128 MiB, one single "line": a 1 MiB block with no b"\n", written again and again.
     path = tmp_path / "one_line.bin"
     block = _binary(MiB, seed=3)
     digest = hashlib.sha256()

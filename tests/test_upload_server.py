@@ -393,7 +393,7 @@ def dest(tmp_path: Path) -> Iterator[Path]:
     (root / "dest").mkdir(parents=True)
     (root / "sibling").mkdir()
     yield root / "dest"
-    # Uploads of up to 256 MiB: do not leave them on disk after the test.
+    # Uploads of up to 128 MiB: do not leave them on disk after the test.
     for path in sorted(root.rglob("*"), reverse=True):
         try:
             path.rmdir() if path.is_dir() else path.unlink()
@@ -760,9 +760,9 @@ def test_final_name_only_when_complete(sandbox: Sandbox, dest: Path) -> None:
 
 @pytest.mark.points(1)
 def test_bounded_memory(sandbox: Sandbox, dest: Path) -> None:
-    """接收 256 MiB 文件时内存不随文件增长 / memory stays bounded while receiving 256 MiB"""
+    """接收 128 MiB 文件时内存不随文件增长 / memory stays bounded while receiving 128 MiB"""
     server = start_server(sandbox, dest)
-    block, chunks = random_bytes(MiB), 256
+    block, chunks = random_bytes(MiB), 128
     baseline = peak = server.rss()
     done = threading.Event()
 
@@ -778,7 +778,7 @@ def test_bounded_memory(sandbox: Sandbox, dest: Path) -> None:
     try:
         with server.connect() as sock:
             # Each 1 MiB chunk starts with its own number: a cheap pattern that is
-            # still checkable, streamed without ever holding 256 MiB here.
+            # still checkable, streamed without ever holding 128 MiB here.
             ok = send(sock, header("huge.bin", chunks * MiB))
             for i in range(chunks):
                 ok = ok and send(sock, mib_chunk(block, i))
