@@ -45,6 +45,9 @@ class Topic:
     test_file: Path
     #: ``stub_digest`` of the stub as shipped: a file with this digest is untouched.
     stub: str | None = None
+    #: Seconds a correct submission's grade of this topic typically takes (the
+    #: solutions, 2 cores): the runner starts the longest first. None: not given.
+    typical: float | None = None
 
 
 def load(tests_dir: Path) -> list[Topic]:
@@ -94,6 +97,12 @@ def _topic(entry: dict[str, Any], tests_dir: Path, path: Path, version: int) -> 
             raise _bad(path, BAD_NUMBER.format(topic=name, field=field, value=repr(entry.get(field))),
                        TIP_SECONDS.format(field=field))
         limits[field] = seconds
+    typical = None
+    if "typical" in entry:
+        typical = _number(entry["typical"])
+        if typical is None or typical <= 0:
+            raise _bad(path, BAD_NUMBER.format(topic=name, field="typical", value=repr(entry["typical"])),
+                       TIP_SECONDS.format(field="typical"))
     if version == 1 and not isinstance(entry.get("hints", []), list):
         raise _bad(path, BAD_HINTS.format(topic=name), TIP_HINTS)
     test_file = tests_dir / f"test_{name}.py"
@@ -106,6 +115,7 @@ def _topic(entry: dict[str, Any], tests_dir: Path, path: Path, version: int) -> 
         hints=_hints(entry, name, test_file, path, version),
         test_file=test_file,
         stub=str(entry["stub"]) if "stub" in entry else None,
+        typical=typical,
     )
 
 
@@ -220,7 +230,8 @@ def select(topics: list[Topic], names: list[str]) -> list[Topic]:
 
 #: The keys a manifest may hold; anything else is a typo the grader would otherwise ignore.
 TOP_LEVEL_KEYS = frozenset({"version", "topic"})
-TOPIC_KEYS = frozenset({"name", "title", "points", "time_limit", "test_timeout", "hints", "hint", "stub"})
+TOPIC_KEYS = frozenset({"name", "title", "points", "time_limit", "test_timeout", "typical", "hints",
+                        "hint", "stub"})
 
 BAD_MANIFEST = Text(
     en="The topic manifest {path} cannot be used: {why}.",

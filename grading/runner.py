@@ -4,7 +4,7 @@ One pytest process per topic: a topic that hangs or crashes its test process
 costs that topic only, the process is killed as a whole tree at the topic's
 time limit, and what it recorded before (one JSON line per test, written as
 each test ends) is kept. Topics run side by side on the available cores,
-longest time limit first. Two optional callbacks feed a live display:
+longest first (``start_order``). Two optional callbacks feed a live display:
 ``progress`` gets each topic's result, ``on_start`` the raw report stream of
 each topic's test process as it arrives (``b""`` when it starts).
 """
@@ -80,7 +80,7 @@ def run(topics: list[Topic], workspace: Path, jobs: int | None = None,
     topic's test process tree before it re-raises.
     """
     started = time.monotonic()
-    order = sorted(topics, key=lambda t: -t.time_limit)
+    order = start_order(topics)
     admission = Admission(jobs or default_jobs(), elastic=jobs is None)
     deadline = started + grade_deadline(topics, admission.base)
     scratch = tempfile.mkdtemp(prefix="kg-", dir=scratch_base())
@@ -111,6 +111,16 @@ def run(topics: list[Topic], workspace: Path, jobs: int | None = None,
         shutil.rmtree(scratch, ignore_errors=True)
     return Report(workspace=str(workspace), topics=results, duration=time.monotonic() - started,
                   tier=HOST.tier, enforced=enforced())
+
+
+def start_order(topics: list[Topic]) -> list[Topic]:
+    """The order topics start in: longest first, so that the short ones fill
+    the cores at the end instead of one long topic running alone. By the
+    manifest's ``typical`` seconds when every topic gives them, else by the
+    time limit; ties in manifest order."""
+    if topics and all(t.typical is not None for t in topics):
+        return sorted(topics, key=lambda t: -(t.typical or 0.0))
+    return sorted(topics, key=lambda t: -t.time_limit)
 
 
 def uid_slot() -> int:
@@ -152,7 +162,7 @@ class Admission:
 
     #: Cores that must stand idle, and for how many looks ``LOOK`` seconds apart.
     IDLE_CORES = 0.75
-    IDLE_LOOKS = 3
+    IDLE_LOOKS = 1
     LOOK = 0.2
 
     def __init__(self, base: int, elastic: bool) -> None:

@@ -71,6 +71,8 @@ CASES = {
                         "time_limit = 0", "time_limit = 120"),
     "test timeout a string": ("version = 1\n" + GOOD_TOPIC + 'test_timeout = "fast"\n', (), [],
                               "test_timeout = 'fast'", "test_timeout = 120"),
+    "typical negative": ("version = 1\n" + GOOD_TOPIC + "typical = -2\n", (), [],
+                         "typical = -2", "typical = 120"),
     "hints not a list": ("version = 1\n" + GOOD_TOPIC + 'hints = "read the lesson"\n', (), [],
                          "hints is not a list", "hints = ["),
     "topic twice": ("version = 1\n" + GOOD_TOPIC + GOOD_TOPIC, ("test_toy.py",), [],

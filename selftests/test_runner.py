@@ -1,4 +1,5 @@
-"""The runner's book of topic processes, against its own sweep for strays.
+"""The runner: the order topics start in, and its book of topic processes
+against its own sweep for strays.
 
 After each topic the runner kills what no running topic owns (the orphans a
 dead test process left). A topic process that starts while that sweep reads
@@ -12,10 +13,12 @@ from __future__ import annotations
 import subprocess
 import sys
 import threading
+from pathlib import Path
 
 import pytest
 
-from grading import processes, runner
+from grading import catalog, processes, runner
+from grading.i18n import Text
 
 
 def test_a_topic_process_started_during_the_sweep_is_not_a_stray(
@@ -57,3 +60,26 @@ def test_a_topic_process_started_during_the_sweep_is_not_a_stray(
         with runner._LOCK:
             runner._RUNNING.pop(proc.pid, None)
         processes.release_root(proc.pid)
+
+
+def _topic(name: str, time_limit: float, typical: float | None) -> catalog.Topic:
+    return catalog.Topic(name=name, title=Text(en=name, zh=name), points=1, time_limit=time_limit,
+                         test_timeout=60, hints=(), test_file=Path(f"test_{name}.py"), typical=typical)
+
+
+def test_topics_start_longest_first_by_their_typical_time() -> None:
+    topics = [_topic("quiz", 120, 0.5), _topic("timing", 60, 6.0), _topic("server", 120, 5.0),
+              _topic("tie", 30, 0.5)]
+    assert [t.name for t in runner.start_order(topics)] == ["timing", "server", "quiz", "tie"]
+
+
+def test_without_a_typical_time_for_every_topic_the_time_limit_orders() -> None:
+    topics = [_topic("quiz", 30, 0.5), _topic("timing", 90, None), _topic("server", 120, 5.0)]
+    assert [t.name for t in runner.start_order(topics)] == ["server", "timing", "quiz"]
+
+
+def test_the_lesson_declares_a_typical_time_for_every_topic() -> None:
+    """Else the lesson's grade falls back to time-limit order, which starts
+    join_timing (mostly waiting) late and leaves the cores idle at the end."""
+    topics = catalog.load(Path(__file__).resolve().parent.parent / "tests")
+    assert all(t.typical for t in topics), [t.name for t in topics if not t.typical]
