@@ -598,10 +598,11 @@ def _mounts() -> list[tuple[str, str, str]]:
     return rows
 
 
-def cgroup_layout() -> CgroupLayout | None:
+def cgroup_layout(keep_freezer: bool = False) -> CgroupLayout | None:
     """Where this machine's cgroups can be made, nested under the grader's
     own groups (so every limit above the grader still holds); None when no
-    usable hierarchy is writable."""
+    usable hierarchy is writable. ``keep_freezer``: the v1 freezer even
+    where cgroup.kill makes it unneeded (its own kill path, self-tested)."""
     own = _own_cgroups()
     v2_mount: Path | None = None
     v1: dict[str, Path] = {}
@@ -618,8 +619,37 @@ def cgroup_layout() -> CgroupLayout | None:
     if {"memory", "pids"} <= set(v1) and all(os.access(p, os.W_OK) for p in v1.values()):
         kill = v2_here if v2_here is not None and (v2_here / "cgroup.procs").exists() \
             and os.access(v2_here, os.W_OK) else None
+        if kill is not None and not keep_freezer and _children_have_kill(kill):
+            # cgroup.kill ends a group at once, however fast it forks: the
+            # freezer would be one more hierarchy to join and leave per call.
+            v1.pop("freezer", None)
         return CgroupLayout("v1", v1=v1, v2_kill=kill)
     return None
+
+
+_KILL_FILES: dict[Path, bool] = {}
+
+
+def _children_have_kill(folder: Path) -> bool:
+    """Whether groups made under the v2 ``folder`` get ``cgroup.kill``
+    (Linux 5.14 and later; a hierarchy's root has none of its own): a
+    group made and removed at once, the answer kept for the process."""
+    if folder not in _KILL_FILES:
+        probe = folder / f"kata-probe-{os.getpid()}"
+        try:
+            probe.mkdir()
+        except FileExistsError:
+            pass
+        except OSError:
+            return False
+        try:
+            _KILL_FILES[folder] = (probe / "cgroup.kill").exists()
+        finally:
+            try:
+                probe.rmdir()
+            except OSError:
+                pass
+    return _KILL_FILES[folder]
 
 
 def _v2_controllers(folder: Path) -> set[str]:
@@ -667,6 +697,16 @@ class Cgroup:
         #: controller ("unified" for the v2 folder) -> folder.
         self.folders = folders
         self.name = name
+        #: The kernel's count of memory kills in the group when its current
+        #: use began (``renew``): a group is used again once it is empty.
+        self.oom_kills_before = 0
+
+    def renew(self) -> None:
+        """Begin another use of this group, which must be empty: memory kills
+        count from now on, and v1's peak usage starts again from zero."""
+        self.oom_kills_before = self.memory_events().get("oom_kill", 0)
+        if self.kind == "v1":
+            _write(self.folders["memory"] / "memory.max_usage_in_bytes", "0", optional=True)
 
     @property
     def kind(self) -> str:
@@ -850,7 +890,7 @@ class Cgroup:
 def memory_exceeded(group: Cgroup) -> bool:
     """Whether the kernel killed a process of the group for going over its
     memory cap (the cap of the group, not the machine's)."""
-    return group.memory_events().get("oom_kill", 0) > 0
+    return group.memory_events().get("oom_kill", 0) > group.oom_kills_before
 
 
 def _write(path: Path, value: str, optional: bool = False) -> None:

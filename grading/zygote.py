@@ -27,7 +27,9 @@ the call's process exists, a cgroup of its own (memory and pids capped) and
 the request's ``contain`` part, which the child hands to ``contain.enter``
 before any student code; after the call, ``end_tree`` kills the group
 whole, notes whether the kernel killed it for memory
-(``memory_exceeded``), and removes it.
+(``memory_exceeded``), and keeps it, empty, for the topic's next call
+(``Containment.give_back``: joining a group costs a fraction of making and
+removing one).
 """
 
 from __future__ import annotations
@@ -180,6 +182,11 @@ class Containment:
         self._count = 0
         self._token = secrets.token_hex(6)
         self._copies: dict[str, str] = {}
+        #: Call groups found empty after their call, for the next calls: making
+        #: and removing a group costs several times what joining one does.
+        self._spare: list[contain.Cgroup] = []
+        self._spare_lock = threading.Lock()
+        atexit.register(self.remove_spares)
         if self.layout is not None and self.layout.kind == "v2":
             contain.enable_v2_controllers(self.layout)
 
@@ -192,10 +199,7 @@ class Containment:
 
     def prepare(self, spec: Launch) -> tuple[dict[str, Any], contain.Cgroup]:
         """The request with its ``contain`` part, and the call's new cgroup."""
-        self._count += 1
-        # (The test process is pid 1 of its namespace: the token tells two topics apart.)
-        group = contain.Cgroup.create(f"kata-{self.uid}-{self._token}-{self._count}",
-                                      memory=CALL_MEMORY, pids=CALL_PIDS, layout=self.layout)
+        group = self._group()
         request = dict(spec.request)
         writable = [str(spec.folder), *(str(p) for p in spec.writable)]
         readable = []
@@ -219,6 +223,39 @@ class Containment:
                               "writable": writable, "readable": readable, "hidden": self.hidden,
                               "environment": environment, "cgroup": group.describe()}
         return request, group
+
+
+    def _group(self) -> contain.Cgroup:
+        with self._spare_lock:
+            spare = self._spare.pop() if self._spare else None
+        if spare is not None:
+            spare.renew()
+            return spare
+        self._count += 1
+        # (The test process is pid 1 of its namespace: the token tells two topics apart.)
+        return contain.Cgroup.create(f"kata-{self.uid}-{self._token}-{self._count}",
+                                     memory=CALL_MEMORY, pids=CALL_PIDS, layout=self.layout)
+
+    def give_back(self, group: contain.Cgroup) -> None:
+        """``group``'s call has ended: killed whole, then kept for the next
+        call when it is empty (removed otherwise, if it can be)."""
+        if group.procs():
+            group.kill()
+        if group.procs():
+            with contextlib.suppress(contain.ContainError):
+                group.remove()
+            return
+        with self._spare_lock:
+            self._spare.append(group)
+
+    def remove_spares(self) -> None:
+        """Remove the kept groups (at exit; the runner's ``sweep_groups`` also
+        removes whatever a killed test process left)."""
+        with self._spare_lock:
+            spares, self._spare = self._spare, []
+        for group in spares:
+            with contextlib.suppress(contain.ContainError):
+                group.remove()
 
 
 def _others_may_read(folder: str) -> bool:
@@ -388,10 +425,9 @@ def end_tree(proc: Killable, born: float | None) -> None:
     if held is not None and held.group is not None:
         memory_exceeded(proc)
         group, held.group = held.group, None
-        try:
-            group.remove()  # killing first what is left (freeze or cgroup.kill, then SIGKILL)
-        except contain.ContainError:
-            pass  # a task not yet gone: the topic's namespace ends it
+        box = containment()
+        if box is not None:
+            box.give_back(group)  # killing first what is left (cgroup.kill, or freeze then SIGKILL)
 
 
 class WarmHandle:

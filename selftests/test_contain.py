@@ -376,7 +376,8 @@ def test_fork_and_exit_chain_ignoring_sigterm_is_killed_whole(area: dict[str, Pa
     """Each process forks its successor and exits at once; none listens to
     SIGTERM. One ``kill`` of the group leaves nothing (v2's cgroup.kill where
     there is one, v1's freezer otherwise)."""
-    chain = contain.Cgroup.create(f"kata-selftest-chain-{os.getpid()}", memory=256 << 20, pids=64)
+    chain = contain.Cgroup.create(f"kata-selftest-chain-{os.getpid()}", memory=256 << 20, pids=64,
+                                  layout=contain.cgroup_layout(keep_freezer=via == "freezer"))
     unified = chain.folders.pop("unified", None) if via == "freezer" else None
     if via == "freezer" and "freezer" not in chain.folders:
         pytest.skip("no v1 freezer here")

@@ -42,6 +42,9 @@ def hog():
     block = b"x" * (1 << 30)
     return len(block)
 
+def one():
+    return 1
+
 def spawned():
     import multiprocessing
     p = multiprocessing.get_context("spawn").Process(target=os.getuid)
@@ -89,6 +92,21 @@ def test_a_call_over_the_memory_cap_says_memory_limit_exceeded(box: Sandbox) -> 
     assert result.memory_limit == zygote.CALL_MEMORY >> 20
     with pytest.raises(StudentCrashed, match="memory limit exceeded"):
         result.unwrap()
+
+
+@needs_contained
+def test_the_next_call_reuses_the_empty_group_without_its_memory_kill(box: Sandbox) -> None:
+    """A call's cgroup, empty after the call, serves the topic's next call
+    (making and removing one per call cost more than joining it): a memory
+    kill counts for the call it happened in only."""
+    assert box.call("hog").memory_limit == zygote.CALL_MEMORY >> 20
+    containment = zygote.containment()
+    assert containment is not None
+    made = containment._count
+    for _ in range(3):
+        result = box.call("one")
+        assert (result.unwrap(), result.memory_limit) == (1, None)
+    assert containment._count == made, "a new group was made for each call"
 
 
 @needs_contained
