@@ -167,7 +167,9 @@ class Admission:
 
     def __init__(self, base: int, elastic: bool) -> None:
         self.base = base
-        self.ceiling = base * 3 if elastic else base
+        # Waiting topics cost memory only (a test process and a call helper
+        # each): a submission that hangs everywhere has them all waiting at once.
+        self.ceiling = base * 6 if elastic else base
         self._turn = 0
         self._running = 0
         self._idle_looks = 0
