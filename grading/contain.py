@@ -635,11 +635,9 @@ def _children_have_kill(folder: Path) -> bool:
     (Linux 5.14 and later; a hierarchy's root has none of its own): a
     group made and removed at once, the answer kept for the process."""
     if folder not in _KILL_FILES:
-        probe = folder / f"kata-probe-{os.getpid()}"
+        probe = folder / f"kata-probe-{os.urandom(6).hex()}"  # a topic process is pid 1: not its pid
         try:
             probe.mkdir()
-        except FileExistsError:
-            pass
         except OSError:
             return False
         try:

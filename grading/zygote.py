@@ -198,7 +198,8 @@ class Containment:
         return self._copies[folder]
 
     def prepare(self, spec: Launch) -> tuple[dict[str, Any], contain.Cgroup]:
-        """The request with its ``contain`` part, and the call's new cgroup."""
+        """The request with its ``contain`` part, and the call's cgroup (a
+        kept one, or a new one)."""
         group = self._group()
         request = dict(spec.request)
         writable = [str(spec.folder), *(str(p) for p in spec.writable)]
@@ -224,7 +225,6 @@ class Containment:
                               "environment": environment, "cgroup": group.describe()}
         return request, group
 
-
     def _group(self) -> contain.Cgroup:
         with self._spare_lock:
             spare = self._spare.pop() if self._spare else None
@@ -239,9 +239,7 @@ class Containment:
     def give_back(self, group: contain.Cgroup) -> None:
         """``group``'s call has ended: killed whole, then kept for the next
         call when it is empty (removed otherwise, if it can be)."""
-        if group.procs():
-            group.kill()
-        if group.procs():
+        if group.procs() and not group.kill():
             with contextlib.suppress(contain.ContainError):
                 group.remove()
             return
