@@ -44,6 +44,7 @@ from typing import Any
 from . import catalog, render, runner
 from .errors import GradingError
 from .i18n import Text, default_lang
+from .processes import stop_on_signals
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 #: Shape of a student's batch JSON; bumped when a field changes meaning.
@@ -357,10 +358,6 @@ def _progress(quiet: bool) -> Any:
                     TimeRemainingColumn(), console=Console(file=sys.stderr), disable=quiet)
 
 
-def _interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
-
-
 def _shard(value: str) -> tuple[int, int]:
     try:
         k, n = (int(part) for part in value.split("/"))
@@ -402,12 +399,9 @@ def main(argv: Sequence[str]) -> int:
                 raise GradingError(NOT_A_FOLDER.format(path=args.submissions))
             if args.jobs < 1:
                 parser.error("--jobs must be >= 1")
-            # SIGTERM (a cancelled CI job) stops the batch as Ctrl-C does: every
-            # student's grader is killed, the finished students are kept. SIGINT
-            # too, however the batch was started (a shell's background job
-            # inherits SIGINT ignored, and Python then leaves it so).
-            signal.signal(signal.SIGTERM, _interrupt)
-            signal.signal(signal.SIGINT, _interrupt)
+            # SIGTERM stops the batch as Ctrl-C does: every student's grader is
+            # killed, the finished students are kept.
+            stop_on_signals()
             started = time.monotonic()
             records, now = run_batch(args.submissions, args.csv, args.jobs, args.shard, args.topics,
                                      args.timeout, args.quiet, lang)

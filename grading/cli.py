@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
@@ -18,7 +17,7 @@ from . import catalog, contain, formats, render, runner, scoring, state
 from .errors import GradingError
 from .i18n import LANGS, UNKNOWN_LANG, Lang, Text, default_lang, unknown_lang
 from .live import Board
-from .processes import REAPER, become_subreaper, kill_everything_below
+from .processes import REAPER, become_subreaper, kill_everything_below, stop_on_signals
 from .results import Report
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -230,8 +229,7 @@ def _grade(chosen: list[catalog.Topic], args: argparse.Namespace, lang: Lang) ->
     contain.protect_self()
     # SIGTERM (a CI job cancelled, a `kill`) and Ctrl-C stop the grade alike: the
     # display stops at once, then the runner kills every test process.
-    signal.signal(signal.SIGTERM, _interrupt)
-    signal.signal(signal.SIGINT, _interrupt)
+    stop_on_signals(first=_stop_boards)
     live = not args.quiet and _use_colour(sys.stdout) and not os.environ.get("NO_COLOR")
     board = Board(chosen, lang, live=live)
     _BOARD[:] = [board]
@@ -248,10 +246,9 @@ def _grade(chosen: list[catalog.Topic], args: argparse.Namespace, lang: Lang) ->
     return replace(report, topics=tuple(replace(t, stub=t.name in stubs) for t in report.topics))
 
 
-def _interrupt(signum: int, frame: object) -> None:
+def _stop_boards() -> None:
     for board in _BOARD:
         board.stop()
-    raise KeyboardInterrupt
 
 
 def _watch_argv(args: argparse.Namespace) -> list[str]:

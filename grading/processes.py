@@ -22,7 +22,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, NoReturn, Protocol
 
@@ -163,6 +163,20 @@ class Reaper:
 
 
 REAPER = Reaper()
+
+def stop_on_signals(first: Callable[[], None] | None = None) -> None:
+    """SIGTERM (a cancelled CI job, a ``kill``) and SIGINT (Ctrl-C) raise
+    ``KeyboardInterrupt`` in this process, after ``first``, however it was
+    started: a shell's background job inherits SIGINT ignored, and Python
+    then leaves it so."""
+    def interrupt(signum: int, frame: object) -> None:
+        if first is not None:
+            first()
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
+    signal.signal(signal.SIGINT, interrupt)
+
 
 def become_subreaper() -> bool:
     return REAPER.become_subreaper()

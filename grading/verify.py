@@ -20,7 +20,6 @@ import contextlib
 import io
 import json
 import os
-import signal
 import sys
 import tempfile
 from collections.abc import Callable, Sequence
@@ -37,7 +36,7 @@ from .catalog import Topic
 from .errors import GradingError
 from .i18n import Lang, Text, default_lang
 from .patching import PatchError
-from .processes import become_subreaper, kill_everything_below
+from .processes import become_subreaper, kill_everything_below, stop_on_signals
 from .results import Report, Status, TopicResult
 from .zygote import uncontained
 
@@ -294,7 +293,7 @@ def main(argv: Sequence[str]) -> int:
     try:
         topics = catalog.select(catalog.load(PROJECT_ROOT / "tests"), args.topics)
         become_subreaper()
-        signal.signal(signal.SIGTERM, _interrupt)
+        stop_on_signals()
 
         def note(stage: str) -> None:
             if not args.quiet:
@@ -346,10 +345,6 @@ def render(outcome: Outcome, topics: list[Topic], lang: Lang, coverage: bool = F
     out: Any = console.file
     text: str = out.getvalue()
     return text
-
-
-def _interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
 
 
 def _clean_up() -> None:

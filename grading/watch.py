@@ -24,6 +24,7 @@ from rich.console import Console
 
 from .catalog import Topic
 from .i18n import Lang, Text
+from .processes import stop_on_signals
 
 PROBE = ".grader-watch-probe"
 #: Milliseconds a burst of saves is gathered for; how often polling looks.
@@ -41,9 +42,7 @@ def run(topics: list[Topic], workspace: Path, argv: list[str], lang: Lang, initi
     console = Console(highlight=False, emoji=False)
     polling = os.environ.get("GRADER_WATCH_POLL", "").strip() not in ("", "0")
     # SIGTERM stops watching as Ctrl-C does: the grade in progress is stopped too.
-    # SIGINT is set as well: a background job inherits it ignored.
-    signal.signal(signal.SIGTERM, _interrupt)
-    signal.signal(signal.SIGINT, _interrupt)
+    stop_on_signals()
     grade: Grade | None = Grade(order, argv, console, lang, workspace, None) if initial else None
     if grade is None:
         _say(console, WATCHING.format(workspace=_shown(workspace)), lang)
@@ -96,10 +95,6 @@ def _watch(workspace: Path, names: set[str], order: list[str], argv: list[str], 
         if grade is not None and grade.finished_now():
             _say(console, WATCHING.format(workspace=_shown(workspace)), lang)
     return False, grade
-
-
-def _interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
 
 
 class _Probe:
