@@ -10,11 +10,14 @@ standard library, and skipping ``site`` saves a third of the start-up);
 by path under a private name for the same reason: nothing of the grader is
 importable by the student's code.
 
-Two ways in, one way on (``execute``): ``_child.py REQUEST.json`` runs one
+Three ways in, one way on (``execute``): ``_child.py REQUEST.json`` runs one
 call in this fresh interpreter (the cold path); ``_child.py --zygote FD``
 waits on a Unix socket and forks once per request (the warm path, see
 ``zygote``): the forked child returns from ``serve_zygote`` with its request
-and goes on exactly as the cold one does. Before any student code runs, the
+and goes on exactly as the cold one does. ``_child.py --factory FD`` (the
+trusted tier) forks the grade's call helpers themselves, one per topic,
+into the topic's namespaces (``serve_factory``); each then serves as
+``--zygote`` does. Before any student code runs, the
 limits are applied and the start method set.
 
 Contained (the request's ``contain`` part, on the trusted tier): before
@@ -346,6 +349,92 @@ def serve_zygote(fd: int) -> dict[str, Any]:
         _report_exits(control)
 
 
+def serve_factory(fd: int) -> int:
+    """The grade's call-helper factory (the trusted tier): make each topic's
+    call helper as a fork of this warm interpreter instead of a fresh one.
+    Single-threaded, so forking is safe; returns only in a new call helper,
+    with the descriptor of the socket it serves (``serve_zygote``).
+
+    Each request on the socket ``fd`` comes from a topic's test process, pid
+    1 of the topic's namespaces, with four descriptors: the helper's end of
+    its socket, then the topic's ``/proc/self/ns`` net, mnt and pid. A fresh
+    fork joins those namespaces (``contain.join_topic``) and forks twice
+    more; the middle one exits at once, so the kernel gives the last one to
+    the pid namespace's init: the test process, whose child it then is, as
+    a helper it had started itself would be. That one waits until adopted,
+    takes the request's environment and working folder, makes a session of
+    its own, closes every other descriptor and says ``{"helper": pid}``
+    (its pid as the test process sees it). Should a step fail, it exits
+    and the topic starts a helper of its own instead.
+    """
+    if sys.platform == "win32":
+        raise OSError("the warm path needs fork")
+    control = socket.socket(fileno=fd)
+    gc.freeze()
+    while True:
+        try:
+            data, fds, _, _ = socket.recv_fds(control, 1 << 20, 8)
+        except OSError:
+            data, fds = b"", []
+        if not data:  # the grade is over: so are we
+            os._exit(0)
+        try:
+            request = json.loads(data)
+        except ValueError:
+            request = None
+        if request is None or len(fds) != 4:
+            for source in fds:
+                os.close(source)
+            continue
+        pid = os.fork()
+        if pid == 0:
+            control.detach()  # closed below with the rest
+            return _become_helper(request, fds)
+        for source in fds:
+            os.close(source)
+        try:
+            os.waitpid(pid, 0)  # it ends as soon as its child has forked the helper
+        except ChildProcessError:
+            pass
+
+
+#: Seconds a factory-made call helper waits to be adopted by the test process.
+ADOPTION_WAIT = 5.0
+
+
+def _become_helper(request: dict[str, Any], fds: list[int]) -> int:
+    """The factory's fork, on its way to a topic's call helper (see ``serve_factory``)."""
+    if sys.platform == "win32":
+        raise OSError("the warm path needs fork")
+    sock, namespaces = fds[0], fds[1:]
+    try:
+        _load_contain().join_topic(namespaces)
+    except BaseException:  # noqa: BLE001 - no helper then: the topic starts its own
+        os._exit(1)
+    for source in namespaces:
+        os.close(source)
+    middle = os.fork()  # the first process in the topic's pid namespace
+    if middle:
+        os.waitpid(middle, 0)
+        os._exit(0)
+    if os.fork():
+        os._exit(0)  # orphans the helper: the kernel gives it to the namespace's pid 1
+    deadline = time.monotonic() + ADOPTION_WAIT
+    while os.getppid() != 1:
+        if time.monotonic() > deadline:
+            os._exit(1)
+        time.sleep(0.0005)
+    os.setsid()
+    os.environ.clear()
+    os.environ.update(request.get("environment") or {})
+    os.chdir(request.get("cwd") or "/")
+    for low, high in ((3, sock), (sock + 1, os.sysconf("SC_OPEN_MAX"))):
+        if low < high:
+            os.closerange(low, high)
+    os.write(sock, json.dumps({"helper": os.getpid()}).encode("utf-8"))
+    return sock
+
+
 def _place(fds: list[int]) -> None:
     """Make ``fds`` this process's descriptors 0, 1, 2, 3, … and close the rest."""
     if sys.platform == "win32":
@@ -405,6 +494,9 @@ def main() -> None:
         if "--contained" in sys.argv:
             _load_contain()._warm_up()  # once, in the helper: a forked call finds it loaded
         request = serve_zygote(int(sys.argv[-1]))
+    elif sys.argv[1] == "--factory":  # --factory FD: the trusted tier's call helpers, forked
+        _load_contain()._warm_up()
+        request = serve_zygote(serve_factory(int(sys.argv[-1])))
     else:
         with open(sys.argv[1], encoding="utf-8") as src:
             request = json.load(src)

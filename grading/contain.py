@@ -121,7 +121,7 @@ def _warm_up() -> None:
     the library object), so that a forked child does not: for the warm call
     helper, before its first fork."""
     if _libc is not None:
-        for name in ("prctl", "unshare", "mount", "capset"):
+        for name in ("prctl", "unshare", "mount", "capset", "setns"):
             getattr(_libc, name)
 
 
@@ -139,6 +139,10 @@ def prctl(option: int, arg: int = 0) -> int:
 
 def unshare(flags: int) -> None:
     _check(int(_lib().unshare(ctypes.c_int(flags))), f"unshare({flags:#x})")
+
+
+def setns(fd: int, nstype: int) -> None:
+    _check(int(_lib().setns(ctypes.c_int(fd), ctypes.c_int(nstype))), f"setns({nstype:#x})")
 
 
 def mount(source: str | None, target: str, fstype: str | None, flags: int,
@@ -949,6 +953,26 @@ def enter_topic(net: bool = True) -> None:
             os._exit(CONTAIN_FAILED)
         return
     os._exit(_wait_as(child))
+
+
+#: The namespaces a topic's call helper shares with the topic's test process,
+#: in the order ``join_topic`` enters them (a mount namespace's ``/proc``
+#: belongs to its pid namespace, which applies to children only).
+TOPIC_NAMESPACES = (("net", CLONE_NEWNET), ("mnt", CLONE_NEWNS), ("pid", CLONE_NEWPID))
+
+
+def join_topic(fds: Sequence[int]) -> None:
+    """Enter the topic's namespaces, open as ``fds`` (in ``TOPIC_NAMESPACES``
+    order, from the topic's ``/proc/self/ns``): the grade's call-helper
+    factory does this in a fresh fork, for one topic's call helper. The pid
+    namespace applies to the children made after this; the process must be
+    single-threaded (a mount namespace cannot be joined otherwise)."""
+    if sys.platform != "linux":
+        raise ContainError(errno.ENOSYS, "topic namespaces: Linux only")
+    if len(fds) != len(TOPIC_NAMESPACES):
+        raise ContainError(errno.EINVAL, "join_topic: one descriptor per namespace")
+    for fd, (_, kind) in zip(fds, TOPIC_NAMESPACES, strict=True):
+        setns(fd, kind)
 
 
 def _wait_as(child: int) -> int:

@@ -34,9 +34,11 @@ from .host import HOST
 from .processes import Killable, kill_all, kill_tree, release_root, start_root
 from .results import Report, TopicResult
 from .zygote import (
+    FACTORY_ENV,
     SCRATCH_ENV,
     SLOT_ENV,
     TESTS_ENV,
+    CallFactory,
     WarmLauncher,
     contained,
     enforced,
@@ -246,13 +248,22 @@ def pytest_args(topic: Topic, workspace: Path, folder: Path, report: list[str],
 
 class TopicLauncher:
     """Starts topic processes: forks of one warm helper that has pytest and the
-    plugin imported (where ``fork`` exists), else a fresh interpreter each."""
+    plugin imported (where ``fork`` exists), else a fresh interpreter each.
+    On the trusted tier the forked topics also share one call-helper factory
+    (``zygote.CallFactory``): each topic's call helper is a fork, not a fresh
+    interpreter."""
 
     def __init__(self, warm: bool | None = None) -> None:
         if warm is None:
             warm = warm_possible()
         self._warm = WarmLauncher([sys.executable, *TOPIC_FLAGS, str(TOPICS_SCRIPT), "--serve"],
                                   environment=_environment()) if warm else None
+        self._factory: CallFactory | None = None
+        if self._warm is not None and contained():
+            try:
+                self._factory = CallFactory()
+            except OSError:
+                self._factory = None  # each topic starts its call helper itself
 
     def start(self, args: list[str], tmp: Path, log: int, channel: Channel,
               slot: int = 0) -> Killable:
@@ -265,10 +276,13 @@ class TopicLauncher:
         if self._warm is not None and inherited is not None:
             # The report pipe becomes the child's descriptor 3.
             args = _replace_fd(args, inherited, 3)
+            fds = [log, log, inherited]
+            if self._factory is not None:  # its descriptor 4
+                extra[FACTORY_ENV] = "4"
+                fds.append(self._factory.socket())
             with open(os.devnull, "rb") as null:
                 return self._warm.fork({"args": args, "cwd": str(PROJECT_ROOT), "environment": extra,
-                                        "namespace": contained()},
-                                       [null.fileno(), log, log, inherited])
+                                        "namespace": contained()}, [null.fileno(), *fds])
         key = channel.stdin()
         inherit: dict[str, Any] = {"pass_fds": (inherited,)} if inherited is not None else {}
         command = [sys.executable, *TOPIC_FLAGS, str(TOPICS_SCRIPT), "--run", *args]
@@ -288,6 +302,8 @@ class TopicLauncher:
     def close(self) -> None:
         if self._warm is not None:
             self._warm.close()
+        if self._factory is not None:
+            self._factory.close()
 
 
 def _replace_fd(args: list[str], old: int, new: int) -> list[str]:
@@ -374,8 +390,10 @@ def _sweep_orphans() -> None:
     with _STARTING:
         with _LOCK:
             live = set(_RUNNING)
+        # (Below the harness: the call-helper factory's forks on their way to a topic.)
+        roots = live | processes.harness_pids()
         strays = [p for p in processes.descendants() if p.pid not in live
-                  and not _below(p, live)]
+                  and not _below(p, roots)]
     if strays:
         kill_all(strays, keep=live)
 

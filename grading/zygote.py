@@ -15,6 +15,9 @@ Two ways, one interface (``Launcher.launch`` → a ``processes.Killable``):
     working folder, the limits, the start method (``_child.execute``).
     Under ``spawn`` the student's own processes are still fresh interpreters.
 
+    On the trusted tier the helper itself is a fork too, of the grade's
+    factory (``CallFactory``), handed over to the topic's test process.
+
 ``ColdLauncher`` (everywhere, and ``GRADING_LAUNCHER=cold``)
     A fresh ``python -I -S -B -X utf8 -u _child.py REQUEST.json`` per call.
 
@@ -47,6 +50,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -77,6 +81,9 @@ SCRATCH_ENV = "GRADING_SCRATCH"
 #: The topic's hidden tests folder (hidden from calls: ``--tests DIR`` may lie
 #: outside the checkout), set by the runner.
 TESTS_ENV = "GRADING_TESTS"
+#: The descriptor of the grade's call-helper factory in a topic's test process
+#: (``CallFactory``), set by the runner on the trusted tier.
+FACTORY_ENV = "GRADING_CALL_FACTORY"
 #: What one call's cgroup allows: its whole process tree's memory, and tasks.
 CALL_MEMORY = 512 << 20
 CALL_PIDS = 128
@@ -471,15 +478,17 @@ class WarmLauncher:
     def __init__(self, command: Sequence[str] | None = None,
                  environment: Mapping[str, str] | None = None) -> None:
         self._command = list(command or [HOST.call_executable, *CHILD_FLAGS, str(CHILD_SCRIPT), "--zygote"])
+        self._helper: subprocess.Popen[bytes] | AdoptedHelper | None = None
         #: The call helper preloads the containment code only where calls are contained.
         self._call_helper = command is None
         self._environment = dict(environment) if environment is not None else None
         self._lock = threading.Lock()
         self.changed = threading.Condition()
-        self._helper: subprocess.Popen[bytes] | None = None
         self._sock: socket.socket | None = None
         self._replies: queue.Queue[dict[str, Any]] = queue.Queue()
         self._exits: dict[int, int] = {}
+        #: The factory's helper did not answer once: start our own from then on.
+        self._factory_failed = False
 
     def launch(self, spec: Launch) -> Killable:
         return _contained_launch(spec, lambda request: self.fork(
@@ -507,6 +516,8 @@ class WarmLauncher:
                     with processes.REAPER.lock:
                         processes.REAPER.roots.add(pid)
                     return WarmHandle(pid, self)
+                if isinstance(self._helper, AdoptedHelper):
+                    self._factory_failed = True
                 self._stop_helper()  # it died or hangs: a new one next time
                 if attempt == 2:
                     raise OSError("the call launcher did not start the call")
@@ -548,20 +559,22 @@ class WarmLauncher:
             return self._sock
         self._stop_helper()
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        environment = self._environment if self._environment is not None else child_environment()
         with theirs:
-            self._helper = processes.start_root(
-                [*self._command, *(["--contained"] if self._call_helper and contained() else []),
-                 str(theirs.fileno())],
-                harness=True, pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-                env=self._environment if self._environment is not None else child_environment())
+            factory = _factory() if self._call_helper and not self._factory_failed else None
+            self._helper = factory.adopt(theirs, environment) if factory is not None else None
+            if self._helper is None:
+                self._helper = _start_helper(
+                    [*self._command, *(["--contained"] if self._call_helper and contained() else [])],
+                    theirs, environment)
         self._sock = ours
         self._replies = queue.Queue()
-        threading.Thread(target=self._read, args=(ours, self._replies), name="zygote-reader",
-                         daemon=True).start()
+        threading.Thread(target=self._read, args=(ours, self._replies, self._helper),
+                         name="zygote-reader", daemon=True).start()
         return ours
 
-    def _read(self, sock: socket.socket, replies: queue.Queue[dict[str, Any]]) -> None:
+    def _read(self, sock: socket.socket, replies: queue.Queue[dict[str, Any]],
+              helper: subprocess.Popen[bytes] | AdoptedHelper | None) -> None:
         while True:
             try:
                 data = sock.recv(1 << 16)
@@ -575,7 +588,10 @@ class WarmLauncher:
                 message = json.loads(data)
             except ValueError:
                 continue
-            if "exit" in message:
+            if "helper" in message:
+                if isinstance(helper, AdoptedHelper):
+                    helper.adopted(int(message["helper"]))
+            elif "exit" in message:
                 with self.changed:
                     self._exits[int(message["exit"])] = int(message["code"])
                     self.changed.notify_all()
@@ -595,14 +611,156 @@ class WarmLauncher:
             self._sock = None
         if self._helper is not None:
             helper, self._helper = self._helper, None
-            try:
-                helper.wait(timeout=2)
-            except subprocess.TimeoutExpired:
-                helper.kill()
-                helper.wait()
-            processes.release_root(helper.pid)
+            # (A helper the factory never sent has no pid: should it come, it
+            # finds its socket closed and exits.)
+            if helper.pid is not None:
+                try:
+                    helper.wait(timeout=2)
+                except subprocess.TimeoutExpired:
+                    helper.kill()
+                    helper.wait()
+                processes.release_root(helper.pid)
             with self.changed:
                 self.changed.notify_all()
+
+
+def _start_helper(command: list[str], theirs: socket.socket,
+                  environment: Mapping[str, str]) -> subprocess.Popen[bytes]:
+    """One of the engine's helper interpreters, serving the socket ``theirs``
+    (its descriptor number the last argument), in a session of its own."""
+    return processes.start_root([*command, str(theirs.fileno())], harness=True,
+                                pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                start_new_session=True, env=dict(environment))
+
+
+class AdoptedHelper:
+    """A call helper the grade's factory made for this process (see
+    ``CallFactory``): this process's child once adopted, its pid known from
+    its first message. Until then it counts as running."""
+
+    def __init__(self) -> None:
+        self.pid: int | None = None
+        self.returncode: int | None = None
+        self._known = threading.Event()
+
+    def adopted(self, pid: int) -> None:
+        with processes.REAPER.lock:  # the reaper leaves it to us, the sweeps to the harness
+            processes.REAPER.roots.add(pid)
+            processes.REAPER.harness.add(pid)
+        self.pid = pid
+        self._known.set()
+
+    def poll(self) -> int | None:
+        if sys.platform == "win32":
+            raise OSError("the warm path needs fork")
+        if self.returncode is None and self.pid is not None:
+            try:
+                reaped, status = os.waitpid(self.pid, os.WNOHANG)
+            except ChildProcessError:
+                self.returncode = LOST  # not ours after all: gone as far as we can tell
+            else:
+                if reaped:
+                    self.returncode = os.waitstatus_to_exitcode(status)
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        if not self._known.wait(timeout):
+            raise subprocess.TimeoutExpired("call helper", timeout or 0.0)
+        while self.poll() is None:
+            if deadline is not None and time.monotonic() > deadline:
+                raise subprocess.TimeoutExpired(f"call helper {self.pid}", timeout or 0.0)
+            time.sleep(0.005)
+        assert self.returncode is not None
+        return self.returncode
+
+    def kill(self) -> None:
+        if sys.platform == "win32":
+            raise OSError("the warm path needs fork")
+        if self.pid is not None and self.poll() is None:
+            with contextlib.suppress(OSError):
+                os.kill(self.pid, signal.SIGKILL)
+
+
+class CallFactory:
+    """The grade's call-helper factory (the trusted tier): one warm
+    interpreter, ``_child.py --factory``, that forks each topic's call helper
+    into the topic's namespaces (``_child.serve_factory``), instead of a
+    fresh interpreter per topic. The runner starts it and hands ``socket()``
+    to each topic's test process (``FACTORY_ENV`` names the descriptor
+    there); a topic without it starts its helper itself."""
+
+    _sock: socket.socket
+    _proc: subprocess.Popen[bytes]
+
+    def __init__(self) -> None:
+        if sys.platform == "win32":
+            raise OSError("the warm path needs fork")
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        with theirs:
+            self._proc = _start_helper([HOST.call_executable, *CHILD_FLAGS, str(CHILD_SCRIPT), "--factory"],
+                                       theirs, child_environment())
+        self._sock = ours
+
+    def socket(self) -> int:
+        return self._sock.fileno()
+
+    def close(self) -> None:
+        """The factory exits once every copy of its socket is closed (the topics'
+        too): shut down first, so it goes now."""
+        with contextlib.suppress(OSError):
+            self._sock.shutdown(socket.SHUT_RDWR)
+        self._sock.close()
+        try:
+            self._proc.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            self._proc.kill()
+            self._proc.wait()
+        processes.release_root(self._proc.pid)
+
+
+class _FactoryClient:
+    """A topic's side of the factory: asks it for this process's call helper."""
+
+    def __init__(self, fd: int) -> None:
+        self._sock = socket.socket(fileno=fd)
+
+    def adopt(self, theirs: socket.socket, environment: Mapping[str, str]) -> AdoptedHelper | None:
+        """Ask for a helper that serves ``theirs``; None when the factory cannot be asked."""
+        if sys.platform == "win32":
+            raise OSError("the warm path needs fork")
+        names = [f"/proc/self/ns/{name}" for name, _ in contain.TOPIC_NAMESPACES]
+        opened: list[int] = []
+        try:
+            opened = [os.open(name, os.O_RDONLY | os.O_CLOEXEC) for name in names]
+            message = json.dumps({"environment": dict(environment), "cwd": os.getcwd()}).encode("utf-8")
+            socket.send_fds(self._sock, [message], [theirs.fileno(), *opened])
+        except OSError:
+            return None
+        finally:
+            for fd in opened:
+                os.close(fd)
+        return AdoptedHelper()
+
+
+def _factory() -> _FactoryClient | None:
+    """This process's way to the grade's factory: only as pid 1 of a topic's
+    namespaces on the trusted tier, where the runner passed one."""
+    global _FACTORY
+    if _FACTORY is None:
+        fd = os.environ.get(FACTORY_ENV, "")
+        if not (fd.isdigit() and contained() and os.getpid() == 1):
+            return None
+        try:
+            os.fstat(int(fd))
+        except OSError:
+            return None
+        _FACTORY = _FactoryClient(int(fd))
+    return _FACTORY
+
+
+_FACTORY: _FactoryClient | None = None
 
 
 def _exists(pid: int) -> bool:

@@ -164,3 +164,73 @@ def test_the_report_lists_what_the_trusted_tier_enforced() -> None:
     assert listed[:len(contain.probe().enforced)] == contain.probe().enforced
     assert any("512 MiB" in item for item in listed)
 
+
+
+#: A topic's test process in miniature, under a factory of the grade's
+#: (zygote.CallFactory): pid 1 of its own namespaces, one call. ``mode``:
+#: "served" (the factory answers), "closed" (its socket is closed: the topic
+#: cannot even ask) or "silent" (nobody reads the requests).
+FACTORY_TOPIC = """
+import json, os, socket, sys
+sys.path.insert(0, {root!r})
+from grading import contain, processes, zygote
+from grading.sandbox import Sandbox
+zygote.REPLY_TIMEOUT = 2.0
+mode = {mode!r}
+if mode == "served":
+    factory = zygote.CallFactory()
+    fd = factory.socket()
+else:
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    if mode == "closed":
+        theirs.close()
+    fd = ours.fileno()
+os.environ[zygote.FACTORY_ENV] = str(fd)
+if os.fork() == 0:
+    contain.enter_topic()  # returns in pid 1 of the topic's namespaces
+    processes.become_subreaper()
+    launcher = zygote.WarmLauncher()
+    box = Sandbox({workspace!r}, "m", launcher=launcher)
+    value = box.call("one").unwrap()
+    helper = launcher._helper
+    with open(f"/proc/{{helper.pid}}/stat") as stat:
+        ppid = int(stat.read().rsplit(")", 1)[1].split()[1])
+    with open(f"/proc/{{helper.pid}}/cmdline") as cmdline:
+        command = cmdline.read().split("\\0")
+    seen = {{"value": value, "adopted": isinstance(helper, zygote.AdoptedHelper), "ppid": ppid,
+            "factory": "--factory" in command, "net": os.readlink(f"/proc/{{helper.pid}}/ns/net")
+            == os.readlink("/proc/self/ns/net")}}
+    box.close()
+    launcher.close()
+    print(json.dumps(seen), flush=True)
+    os._exit(0)
+code = os.waitstatus_to_exitcode(os.wait()[1])
+if mode == "served":
+    factory.close()
+sys.exit(code)
+"""
+
+
+def _factory_topic(tmp_path: Path, mode: str) -> dict[str, Any]:
+    workspace = tmp_path / "ws"
+    workspace.mkdir()
+    (workspace / "m.py").write_text(textwrap.dedent(MODULE % {
+        "checkout": str(ROOT), "tests": str(ROOT / "tests")}), encoding="utf-8")
+    code = FACTORY_TOPIC.format(root=str(ROOT), mode=mode, workspace=str(workspace))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    seen: dict[str, Any] = json.loads(out.stdout)
+    return seen
+
+
+@needs_contained
+def test_a_topic_gets_its_call_helper_from_the_factory_as_its_own_child(tmp_path: Path) -> None:
+    seen = _factory_topic(tmp_path, "served")
+    assert seen == {"value": 1, "adopted": True, "ppid": 1, "factory": True, "net": True}
+
+
+@needs_contained
+@pytest.mark.parametrize("mode", ["closed", "silent"])
+def test_a_topic_starts_its_own_call_helper_when_the_factory_fails(tmp_path: Path, mode: str) -> None:
+    seen = _factory_topic(tmp_path, mode)
+    assert seen == {"value": 1, "adopted": False, "ppid": 1, "factory": False, "net": True}
