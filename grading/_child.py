@@ -70,7 +70,8 @@ if __name__ != "__mp_main__":
     import time
     import traceback
 
-    try:  # limit_resources, in every call; not on Windows
+    try:  # limit_resources, in every call; _place, in every warm one; not on Windows
+        import fcntl  # noqa: F401
         import resource  # noqa: F401
     except ImportError:
         pass
@@ -294,7 +295,7 @@ def execute(request: dict[str, Any]) -> None:
     # own script.
 
 
-def serve_zygote(fd: int) -> dict[str, Any]:
+def serve_zygote(fd: int, spares: bool = False) -> dict[str, Any]:
     """Fork once per request read from the socket ``fd``; return only in a
     forked child, with its request. Single-threaded, so forking is safe.
 
@@ -302,6 +303,12 @@ def serve_zygote(fd: int) -> dict[str, Any]:
     0, 1 and 2, any more become 3, 4, …; every other descriptor is closed.
     The parent side gets ``{"pid": n}`` for each request and, when that
     child has ended and been reaped here, ``{"exit": n, "code": status}``.
+
+    ``spares``: keep one child forked ahead, waiting in this process's
+    process group for a request (``_fork_spare``): a request then costs a
+    message to it, and the fork for the next one is made while the call
+    runs. The parent side tells spares from calls by that process group
+    (``processes.harness_pids``): a call makes a session of its own first.
     """
     if sys.platform == "win32":
         raise OSError("the warm path needs fork")
@@ -314,7 +321,13 @@ def serve_zygote(fd: int) -> dict[str, Any]:
     os.set_blocking(wake_w, False)
     signal.signal(signal.SIGCHLD, lambda *_: None)
     signal.set_wakeup_fd(wake_w)
+    spare: tuple[int, socket.socket] | None = None
     while True:
+        if spares and spare is None:
+            forked = _fork_spare(control, (wake_r, wake_w))
+            if isinstance(forked, dict):
+                return forked  # in the spare: its request
+            spare = forked
         ready, _, _ = select.select([control.fileno(), wake_r], [], [])
         if wake_r in ready:
             try:
@@ -322,31 +335,80 @@ def serve_zygote(fd: int) -> dict[str, Any]:
                     pass
             except BlockingIOError:
                 pass
-            _report_exits(control)
+            reaped = _report_exits(control)
+            if spare is not None and spare[0] in reaped:
+                spare[1].close()  # it died waiting (killed from outside): a new one
+                spare = None
         if control.fileno() not in ready:
             continue
         try:
             data, fds, _, _ = socket.recv_fds(control, 1 << 20, 8)
         except OSError:
             data, fds = b"", []
-        if not data:  # the test process has gone: so do we
+        if not data:  # the test process has gone: so do we (and our spare, which sees its socket close)
             os._exit(0)
         request = json.loads(data)
-        pid = os.fork()
+        pid = 0
+        if spare is not None:
+            (pid, sock), spare = spare, None
+            try:
+                socket.send_fds(sock, [data], fds)
+            except OSError:
+                pid = 0  # it died just now: fork as without spares
+            sock.close()
         if pid == 0:
-            control.detach()  # closed below with the rest; the object must not close a reused number
-            signal.set_wakeup_fd(-1)
-            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-            os.setsid()
-            _place(fds)
-            if request.get("cwd"):
-                os.chdir(request["cwd"])
-            os.environ.update(request.get("environment") or {})
-            return dict(request)
+            pid = os.fork()
+            if pid == 0:
+                control.detach()  # closed below with the rest; the object must not close a reused number
+                signal.set_wakeup_fd(-1)
+                signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+                return _start_call(request, fds)
         for source in fds:
             os.close(source)
         control.send(json.dumps({"pid": pid}).encode("utf-8"))
         _report_exits(control)
+
+
+def _fork_spare(control: socket.socket, wake: tuple[int, int]) -> tuple[int, socket.socket] | dict[str, Any]:
+    """Fork a child that waits for one request on a socket of its own. In
+    this process: its pid and our end of that socket. In the child, once the
+    request has come: the request (it goes on as a call, ``_start_call``)."""
+    if sys.platform == "win32":
+        raise OSError("the warm path needs fork")
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    pid = os.fork()
+    if pid:
+        theirs.close()
+        return pid, ours
+    # The spare: nothing of the helper's stays open (the test process must
+    # see the helper's socket close when the helper ends).
+    ours.close()
+    control.close()
+    signal.set_wakeup_fd(-1)
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    for end in wake:
+        os.close(end)
+    try:
+        data, fds, _, _ = socket.recv_fds(theirs, 1 << 20, 8)
+    except OSError:
+        data, fds = b"", []
+    if not data:  # the helper has gone, or retired us
+        os._exit(0)
+    theirs.detach()  # closed with the rest by _place
+    return _start_call(json.loads(data), fds)
+
+
+def _start_call(request: dict[str, Any], fds: list[int]) -> dict[str, Any]:
+    """In the call's new process: a session of its own, the request's
+    descriptors, working folder and environment; the request returned."""
+    if sys.platform == "win32":
+        raise OSError("the warm path needs fork")
+    os.setsid()
+    _place(fds)
+    if request.get("cwd"):
+        os.chdir(request["cwd"])
+    os.environ.update(request.get("environment") or {})
+    return dict(request)
 
 
 def serve_factory(fd: int) -> int:
@@ -447,16 +509,19 @@ def _place(fds: list[int]) -> None:
     os.closerange(len(high) if len(high) > 3 else 3, os.sysconf("SC_OPEN_MAX"))
 
 
-def _report_exits(control: socket.socket) -> None:
+def _report_exits(control: socket.socket) -> set[int]:
+    """Reap every child that has ended and tell the parent side; the pids reaped."""
     if sys.platform == "win32":
         raise OSError("the warm path needs fork")
+    reaped: set[int] = set()
     while True:
         try:
             pid, status = os.waitpid(-1, os.WNOHANG)
         except ChildProcessError:
-            return
+            return reaped
         if pid == 0:
-            return
+            return reaped
+        reaped.add(pid)
         control.send(json.dumps({"exit": pid, "code": os.waitstatus_to_exitcode(status)}).encode())
 
 
@@ -493,10 +558,10 @@ def main() -> None:
     if sys.argv[1] == "--zygote":  # --zygote [--contained] FD
         if "--contained" in sys.argv:
             _load_contain()._warm_up()  # once, in the helper: a forked call finds it loaded
-        request = serve_zygote(int(sys.argv[-1]))
+        request = serve_zygote(int(sys.argv[-1]), spares=True)
     elif sys.argv[1] == "--factory":  # --factory FD: the trusted tier's call helpers, forked
         _load_contain()._warm_up()
-        request = serve_zygote(serve_factory(int(sys.argv[-1])))
+        request = serve_zygote(serve_factory(int(sys.argv[-1])), spares=True)
     else:
         with open(sys.argv[1], encoding="utf-8") as src:
             request = json.load(src)

@@ -203,8 +203,30 @@ def release_root(pid: int) -> None:
 
 
 def harness_pids() -> set[int]:
+    """The engine's own processes below us: the helpers (``start_root(...,
+    harness=True)``) and their spares, children still in a helper's process
+    group (a call helper's child forked ahead of its request; a call makes a
+    session of its own before anything else, see ``_child.serve_zygote``)."""
     with REAPER.lock:
-        return set(REAPER.harness)
+        helpers = set(REAPER.harness)
+    spares = set()
+    for helper in helpers:
+        group = pgid(helper)
+        if group is None:
+            continue
+        for kid in _children_of(helper):
+            if pgid(kid) == group:
+                spares.add(kid)
+    return helpers | spares
+
+
+def _children_of(pid: int) -> list[int]:
+    if _PROC_CHILDREN:
+        return _listed_children(pid)
+    try:
+        return [p.pid for p in psutil.Process(pid).children()]
+    except psutil.Error:
+        return []
 
 
 def reap_zombies(keep: Iterable[int] = ()) -> None:

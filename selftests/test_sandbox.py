@@ -13,6 +13,7 @@ from pathlib import Path
 import psutil
 import pytest
 
+from grading import processes
 from grading.errors import NotWritten, StudentCrashed, StudentTimedOut
 from grading.processes import REAPER
 from grading.sandbox import Connect, Opaque, ProcessSnapshot, Sandbox, become_subreaper
@@ -287,3 +288,44 @@ def test_an_orphan_no_subreaper_adopts_is_ended_with_its_group(launcher: str, tm
     except psutil.NoSuchProcess:
         status = "gone"
     assert status in ("gone", psutil.STATUS_ZOMBIE)  # a zombie of the machine's init is dead
+
+
+def _spares(helper: int) -> list[int]:
+    """The warm helper's children that wait for a request (still in its process group)."""
+    if sys.platform == "win32":
+        return []  # no warm helper there
+    return [p.pid for p in psutil.Process(helper).children() if os.getpgid(p.pid) == os.getpgid(helper)]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="no fork: no warm helper")
+def test_the_warm_helpers_spare_is_harness_and_a_killed_one_is_replaced(tmp_path: Path) -> None:
+    (tmp_path / "mod.py").write_text(textwrap.dedent(MODULE), encoding="utf-8")
+    become_subreaper()
+    launcher = WarmLauncher()
+    box = Sandbox(tmp_path, "mod", launcher=launcher, writable=[tmp_path])
+    try:
+        assert box.call("echo", 1).unwrap() == ((1,), {})
+        helper = launcher._helper
+        assert helper is not None and helper.pid is not None
+        wait_until = time.monotonic() + 10
+        while not _spares(helper.pid) and time.monotonic() < wait_until:
+            time.sleep(0.01)
+        [spare] = _spares(helper.pid)
+        assert spare in processes.harness_pids()
+        # A sandbox made before it, closing, leaves it alone (it is no call of its own).
+        other = Sandbox(tmp_path, "mod", launcher=launcher, writable=[tmp_path])
+        other.baseline.clear()
+        other.close()
+        assert psutil.Process(spare).status() != psutil.STATUS_ZOMBIE
+        # Killed from outside, it is replaced, and calls go on.
+        os.kill(spare, 9)
+        assert box.call("echo", 2).unwrap() == ((2,), {})
+        assert box.call("echo", 3).unwrap() == ((3,), {})
+        wait_until = time.monotonic() + 10
+        while not _spares(helper.pid) and time.monotonic() < wait_until:
+            time.sleep(0.01)
+        assert _spares(helper.pid) and spare not in _spares(helper.pid)
+    finally:
+        box.close()
+        launcher.close()
+        REAPER.stop()
