@@ -10,6 +10,8 @@ grade said its hidden tests could not be loaded.
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 import sys
 import threading
@@ -19,6 +21,8 @@ import pytest
 
 from grading import catalog, processes, runner
 from grading.i18n import Text
+
+from .conftest import ROOT
 
 
 def test_a_topic_process_started_during_the_sweep_is_not_a_stray(
@@ -83,3 +87,33 @@ def test_the_lesson_declares_a_typical_time_for_every_topic() -> None:
     join_timing (mostly waiting) late and leaves the cores idle at the end."""
     topics = catalog.load(Path(__file__).resolve().parent.parent / "tests")
     assert all(t.typical for t in topics), [t.name for t in topics if not t.typical]
+
+
+#: In a fresh interpreter: how many signatures pluggy reads for the warm
+#: helper's throw-away configuration, and then for a topic's own.
+HOOK_READS = """
+import json, os, sys, tempfile
+import pluggy._hooks as hooks
+real, reads = hooks.varnames, []
+def counted(func):
+    reads.append(func)
+    return real(func)
+hooks.varnames = counted
+from grading import _topics
+_topics.remember_hook_signatures()
+warm = len(reads)
+with tempfile.TemporaryDirectory() as empty:
+    config = _topics._pytest.config._prepareconfig(
+        [empty, "-c", _topics.INI, "--rootdir", empty, "-p", "pytest_timeout", "-p", "grading.plugin"])
+    config._ensure_unconfigure()
+print(json.dumps([warm, len(reads) - warm]))
+"""
+
+
+def test_the_warm_topic_helper_reads_hook_signatures_once() -> None:
+    done = subprocess.run([sys.executable, "-c", HOOK_READS], cwd=ROOT, capture_output=True, text=True,
+                          timeout=120, env={**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"})
+    assert done.returncode == 0, done.stderr
+    warm, again = json.loads(done.stdout)
+    assert warm > 100  # every hook function of every plugin
+    assert again < warm / 4, (warm, again)  # a later configuration reads its own objects' only
