@@ -351,11 +351,8 @@ def serve_zygote(fd: int, spares: bool = False) -> dict[str, Any]:
         pid = 0
         if spare is not None:
             (pid, sock), spare = spare, None
-            try:
-                socket.send_fds(sock, [data], fds)
-            except OSError:
-                pid = 0  # it died just now: fork as without spares
-            sock.close()
+            if not _hand_over(pid, sock, data, fds):
+                pid = 0  # it died or hangs (killed or stopped from outside): fork as without spares
         if pid == 0:
             pid = os.fork()
             if pid == 0:
@@ -394,8 +391,37 @@ def _fork_spare(control: socket.socket, wake: tuple[int, int]) -> tuple[int, soc
         data, fds = b"", []
     if not data:  # the helper has gone, or retired us
         os._exit(0)
+    try:
+        theirs.send(b"+")  # taken: the helper may now give our pid out
+    except OSError:
+        os._exit(0)
     theirs.detach()  # closed with the rest by _place
     return _start_call(json.loads(data), fds)
+
+
+#: Seconds the helper waits for its spare to say it took a request.
+SPARE_TIMEOUT = 2.0
+
+
+def _hand_over(pid: int, sock: socket.socket, data: bytes, fds: list[int]) -> bool:
+    """Give the spare ``pid`` its request; whether it took it. A spare
+    killed a moment ago may still accept the message, so only its answer
+    counts; one that gives none is killed (the helper forks the call then)."""
+    if sys.platform == "win32":
+        raise OSError("the warm path needs fork")
+    try:
+        socket.send_fds(sock, [data], fds)
+        sock.settimeout(SPARE_TIMEOUT)
+        taken = sock.recv(1) == b"+"
+    except OSError:
+        taken = False
+    sock.close()
+    if not taken:
+        try:
+            os.kill(pid, signal.SIGKILL)  # reaped and reported with the others
+        except OSError:
+            pass
+    return taken
 
 
 def _start_call(request: dict[str, Any], fds: list[int]) -> dict[str, Any]:

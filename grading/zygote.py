@@ -596,6 +596,11 @@ class WarmLauncher:
                     self._exits[int(message["exit"])] = int(message["code"])
                     self.changed.notify_all()
             else:
+                if "pid" in message:
+                    # The number is a new call's now: an exit reported under it
+                    # before (a call or a spare long gone) is not this call's.
+                    with self.changed:
+                        self._exits.pop(int(message["pid"]), None)
                 replies.put(message)
 
     def _stop_helper(self) -> None:

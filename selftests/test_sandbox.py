@@ -325,6 +325,22 @@ def test_the_warm_helpers_spare_is_harness_and_a_killed_one_is_replaced(tmp_path
         while not _spares(helper.pid) and time.monotonic() < wait_until:
             time.sleep(0.01)
         assert _spares(helper.pid) and spare not in _spares(helper.pid)
+        # An exit reported long ago under the number the next call gets (pids
+        # are reused) is not that call's: it still runs to its end.
+        [spare] = _spares(helper.pid)
+        with launcher.changed:
+            launcher._exits[spare] = 3
+        result = box.call("child", 0.3)
+        assert result.pid == spare and result.exit_code == 0 and result.returned, result
+        # Stopped from outside, it cannot take the request: killed, and the call forked anew.
+        wait_until = time.monotonic() + 10
+        while not _spares(helper.pid) and time.monotonic() < wait_until:
+            time.sleep(0.01)
+        [spare] = _spares(helper.pid)
+        os.kill(spare, 19)  # SIGSTOP
+        result = box.call("echo", 4)
+        assert result.unwrap() == ((4,), {}) and result.pid != spare
+        assert not psutil.pid_exists(spare) or psutil.Process(spare).status() == psutil.STATUS_ZOMBIE
     finally:
         box.close()
         launcher.close()
