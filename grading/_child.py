@@ -301,8 +301,10 @@ def serve_zygote(fd: int, spares: bool = False) -> dict[str, Any]:
 
     Each request comes with descriptors: the first three become the child's
     0, 1 and 2, any more become 3, 4, …; every other descriptor is closed.
-    The parent side gets ``{"pid": n}`` for each request and, when that
-    child has ended and been reaped here, ``{"exit": n, "code": status}``.
+    The parent side gets ``{"pid": n}`` for each request (with ``"waited"``:
+    the seconds a spare waited for it) and, when a child has ended and been
+    reaped here, ``{"exit": n, "code": status}`` (for a spare that died
+    unannounced too).
 
     ``spares``: keep one child forked ahead, waiting in this process's
     process group for a request (``_fork_spare``): a request then costs a
@@ -322,12 +324,13 @@ def serve_zygote(fd: int, spares: bool = False) -> dict[str, Any]:
     signal.signal(signal.SIGCHLD, lambda *_: None)
     signal.set_wakeup_fd(wake_w)
     spare: tuple[int, socket.socket] | None = None
+    forked_at = 0.0
     while True:
         if spares and spare is None:
             forked = _fork_spare(control, (wake_r, wake_w))
             if isinstance(forked, dict):
                 return forked  # in the spare: its request
-            spare = forked
+            spare, forked_at = forked, time.monotonic()
         ready, _, _ = select.select([control.fileno(), wake_r], [], [])
         if wake_r in ready:
             try:
@@ -348,11 +351,12 @@ def serve_zygote(fd: int, spares: bool = False) -> dict[str, Any]:
         if not data:  # the test process has gone: so do we (and our spare, which sees its socket close)
             os._exit(0)
         request = json.loads(data)
-        pid = 0
+        pid, reply = 0, {}
         if spare is not None:
             (pid, sock), spare = spare, None
+            reply["waited"] = round(time.monotonic() - forked_at, 6)
             if not _hand_over(pid, sock, data, fds):
-                pid = 0  # it died or hangs (killed or stopped from outside): fork as without spares
+                pid, reply = 0, {}  # it died or hangs (killed or stopped from outside): fork anew
         if pid == 0:
             pid = os.fork()
             if pid == 0:
@@ -362,7 +366,7 @@ def serve_zygote(fd: int, spares: bool = False) -> dict[str, Any]:
                 return _start_call(request, fds)
         for source in fds:
             os.close(source)
-        control.send(json.dumps({"pid": pid}).encode("utf-8"))
+        control.send(json.dumps({"pid": pid, **reply}).encode("utf-8"))
         _report_exits(control)
 
 
@@ -501,25 +505,28 @@ def _become_helper(request: dict[str, Any], fds: list[int]) -> int:
         os._exit(1)
     for source in namespaces:
         os.close(source)
-    middle = os.fork()  # the first process in the topic's pid namespace
-    if middle:
-        os.waitpid(middle, 0)
-        os._exit(0)
-    if os.fork():
-        os._exit(0)  # orphans the helper: the kernel gives it to the namespace's pid 1
-    deadline = time.monotonic() + ADOPTION_WAIT
-    while os.getppid() != 1:
-        if time.monotonic() > deadline:
-            os._exit(1)
-        time.sleep(0.0005)
-    os.setsid()
-    os.environ.clear()
-    os.environ.update(request.get("environment") or {})
-    os.chdir(request.get("cwd") or "/")
-    for low, high in ((3, sock), (sock + 1, os.sysconf("SC_OPEN_MAX"))):
-        if low < high:
-            os.closerange(low, high)
-    os.write(sock, json.dumps({"helper": os.getpid()}).encode("utf-8"))
+    try:
+        middle = os.fork()  # the first process in the topic's pid namespace
+        if middle:
+            os.waitpid(middle, 0)
+            os._exit(0)
+        if os.fork():
+            os._exit(0)  # orphans the helper: the kernel gives it to the namespace's pid 1
+        deadline = time.monotonic() + ADOPTION_WAIT
+        while os.getppid() != 1:
+            if time.monotonic() > deadline:
+                os._exit(1)
+            time.sleep(0.0005)
+        os.setsid()
+        os.environ.clear()
+        os.environ.update(request.get("environment") or {})
+        os.chdir(request.get("cwd") or "/")
+        for low, high in ((3, sock), (sock + 1, os.sysconf("SC_OPEN_MAX"))):
+            if low < high:
+                os.closerange(low, high)
+        os.write(sock, json.dumps({"helper": os.getpid()}).encode("utf-8"))
+    except BaseException:  # noqa: BLE001 - a fork of the factory never unwinds into its loop
+        os._exit(1)
     return sock
 
 

@@ -72,10 +72,14 @@ def remember_hook_signatures() -> None:
             return read(func)
 
     hooks.varnames = varnames
-    with tempfile.TemporaryDirectory() as empty:
-        config = _pytest.config._prepareconfig(
-            [empty, "-c", INI, "--rootdir", empty, "-p", "pytest_timeout", "-p", "grading.plugin"])
-        config._ensure_unconfigure()
+    try:
+        with tempfile.TemporaryDirectory() as empty:
+            config = _pytest.config._prepareconfig(
+                [empty, "-c", INI, "--rootdir", empty, "-p", "pytest_timeout", "-p", "grading.plugin"])
+            config._ensure_unconfigure()
+    finally:
+        # tempfile remembers the folder it found: each topic process has a TMPDIR of its own.
+        tempfile.tempdir = None
 
 
 def main() -> None:

@@ -274,7 +274,9 @@ class Running:
         exited = self._proc.poll() is not None
         live = self._sandbox.live_roots()
         # What is left of the tree, recorded before anything is killed.
-        others = processes.call_tree(self.pid, self._born, live, self._sandbox.baseline)
+        # When the call began: its process's birth, or later when it was a spare.
+        began = None if self._born is None else self._born + getattr(self._proc, "waited", 0.0)
+        others = processes.call_tree(self.pid, began, live, self._sandbox.baseline)
         leftovers: tuple[ProcInfo, ...] = ()
         if exited:
             # Give the multiprocessing resource tracker (spawn) its moment to go.

@@ -436,11 +436,14 @@ def end_tree(proc: Killable, born: float | None) -> None:
 
 
 class WarmHandle:
-    """A call forked by the helper; its exit status arrives from the helper."""
+    """A call forked by the helper; its exit status arrives from the helper.
+    ``waited``: seconds its process existed before the call was handed to it
+    (a spare), so that the call began ``waited`` after its ``create_time``."""
 
-    def __init__(self, pid: int, launcher: WarmLauncher) -> None:
+    def __init__(self, pid: int, launcher: WarmLauncher, waited: float = 0.0) -> None:
         self.pid = pid
         self._launcher = launcher
+        self.waited = waited
         self.returncode: int | None = None
 
     def poll(self) -> int | None:
@@ -486,6 +489,9 @@ class WarmLauncher:
         self.changed = threading.Condition()
         self._sock: socket.socket | None = None
         self._replies: queue.Queue[dict[str, Any]] = queue.Queue()
+        #: Calls not known to have ended, by pid: the helper's report of an exit goes to its handle.
+        self._live: dict[int, WarmHandle] = {}
+        #: Exits reported before their call's handle was made (a call that ended at once).
         self._exits: dict[int, int] = {}
         #: The factory's helper did not answer once: start our own from then on.
         self._factory_failed = False
@@ -515,7 +521,14 @@ class WarmLauncher:
                     # re-parented to us: the reaper leaves it for the handle to reap.
                     with processes.REAPER.lock:
                         processes.REAPER.roots.add(pid)
-                    return WarmHandle(pid, self)
+                    handle = WarmHandle(pid, self, waited=float(reply.get("waited", 0.0)))
+                    with self.changed:
+                        code = self._exits.pop(pid, None)
+                        if code is None:
+                            self._live[pid] = handle
+                        else:
+                            handle.returncode = code
+                    return handle
                 if isinstance(self._helper, AdoptedHelper):
                     self._factory_failed = True
                 self._stop_helper()  # it died or hangs: a new one next time
@@ -524,9 +537,10 @@ class WarmLauncher:
         raise AssertionError("unreachable")
 
     def exit_status(self, pid: int) -> int | None:
+        """A call's exit status where no report of the helper's gave it yet."""
         with self.changed:
             if pid in self._exits:
-                return self._exits[pid]
+                return self._exits.pop(pid)
             if self._helper is None or self._helper.poll() is not None:
                 # The helper is gone (killed by student code?): the child was
                 # re-parented to us (a subreaper), and we reap it ourselves.
@@ -538,8 +552,8 @@ class WarmLauncher:
                     return None if _exists(pid) else LOST
                 if reaped == 0:
                     return None
-                self._exits[pid] = os.waitstatus_to_exitcode(status)
-                return self._exits[pid]
+                self._live.pop(pid, None)
+                return os.waitstatus_to_exitcode(status)
             return None
 
     def start(self) -> None:
@@ -581,6 +595,7 @@ class WarmLauncher:
             except OSError:
                 data = b""
             if not data:
+                replies.put({})  # a fork() waiting for its reply gets none now, not after REPLY_TIMEOUT
                 with self.changed:
                     self.changed.notify_all()
                 return
@@ -592,13 +607,18 @@ class WarmLauncher:
                 if isinstance(helper, AdoptedHelper):
                     helper.adopted(int(message["helper"]))
             elif "exit" in message:
+                pid, code = int(message["exit"]), int(message["code"])
                 with self.changed:
-                    self._exits[int(message["exit"])] = int(message["code"])
+                    handle = self._live.pop(pid, None)
+                    if handle is not None:
+                        handle.returncode = code
+                    else:
+                        self._exits[pid] = code  # its handle is being made, or it was a spare
                     self.changed.notify_all()
             else:
                 if "pid" in message:
                     # The number is a new call's now: an exit reported under it
-                    # before (a call or a spare long gone) is not this call's.
+                    # before (a spare that died unannounced) is not this call's.
                     with self.changed:
                         self._exits.pop(int(message["pid"]), None)
                 replies.put(message)
@@ -758,10 +778,9 @@ def _factory() -> _FactoryClient | None:
         if not (fd.isdigit() and contained() and os.getpid() == 1):
             return None
         try:
-            os.fstat(int(fd))
-        except OSError:
+            _FACTORY = _FactoryClient(int(fd))
+        except OSError:  # not open, or no socket
             return None
-        _FACTORY = _FactoryClient(int(fd))
     return _FACTORY
 
 

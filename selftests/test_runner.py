@@ -101,12 +101,12 @@ def counted(func):
 hooks.varnames = counted
 from grading import _topics
 _topics.remember_hook_signatures()
-warm = len(reads)
+warm, remembered = len(reads), tempfile.tempdir
 with tempfile.TemporaryDirectory() as empty:
     config = _topics._pytest.config._prepareconfig(
         [empty, "-c", _topics.INI, "--rootdir", empty, "-p", "pytest_timeout", "-p", "grading.plugin"])
     config._ensure_unconfigure()
-print(json.dumps([warm, len(reads) - warm]))
+print(json.dumps([warm, len(reads) - warm, remembered]))
 """
 
 
@@ -114,6 +114,8 @@ def test_the_warm_topic_helper_reads_hook_signatures_once() -> None:
     done = subprocess.run([sys.executable, "-c", HOOK_READS], cwd=ROOT, capture_output=True, text=True,
                           timeout=120, env={**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"})
     assert done.returncode == 0, done.stderr
-    warm, again = json.loads(done.stdout)
+    warm, again, remembered = json.loads(done.stdout)
     assert warm > 100  # every hook function of every plugin
     assert again < warm / 4, (warm, again)  # a later configuration reads its own objects' only
+    # Nor does the helper keep the temporary folder it used: each topic's TMPDIR is its own.
+    assert remembered is None

@@ -77,6 +77,17 @@ def leave_open(path):
     sys.stdout.write("no newline")
     return "left open"
 
+def session_orphan(pid_file):
+    if os.fork() == 0:
+        os.setsid()
+        with open(pid_file + ".part", "w") as f:
+            f.write(str(os.getpid()))
+        os.replace(pid_file + ".part", pid_file)
+        time.sleep(30)
+        os._exit(0)
+    while not os.path.exists(pid_file):
+        time.sleep(0.01)
+
 def peer(sock):
     return sock.getpeername()[1]
 
@@ -341,6 +352,28 @@ def test_the_warm_helpers_spare_is_harness_and_a_killed_one_is_replaced(tmp_path
         result = box.call("echo", 4)
         assert result.unwrap() == ((4,), {}) and result.pid != spare
         assert not psutil.pid_exists(spare) or psutil.Process(spare).status() == psutil.STATUS_ZOMBIE
+    finally:
+        box.close()
+        launcher.close()
+        REAPER.stop()
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="orphans are adopted by the test process on Linux only")
+def test_a_call_from_a_spare_does_not_claim_an_orphan_born_before_it_began(tmp_path: Path) -> None:
+    """call_tree counts an orphan with a session of its own as the call's when
+    it was born after the call began: for a spare, when it got the request."""
+    (tmp_path / "mod.py").write_text(textwrap.dedent(MODULE), encoding="utf-8")
+    become_subreaper()
+    launcher = WarmLauncher()
+    box = Sandbox(tmp_path, "mod", launcher=launcher, writable=[tmp_path])
+    try:
+        pid_file = tmp_path / "orphan.pid"
+        first = box.call("session_orphan", str(pid_file), keep_children=True)
+        assert first.returned, first
+        orphan = int(pid_file.read_text())
+        time.sleep(0.3)  # more than call_tree's slack, and many clock ticks
+        second = box.call("echo", 1)
+        assert second.returned and orphan not in {p.pid for p in second.leftovers}, second.leftovers
     finally:
         box.close()
         launcher.close()
