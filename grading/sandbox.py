@@ -28,7 +28,7 @@ from ._wire import Connect, Opaque, ProcessSnapshot, encode
 from .call import Call, HangLog, StudentException, read_answer
 from .i18n import Text
 from .processes import ProcInfo, become_subreaper, is_resource_tracker
-from .zygote import Launch, Launcher, contain_failed, contained, end_tree, memory_exceeded
+from .zygote import Launch, Launcher, contain_failed, contained, end_tree, memory_exceeded, pause
 from .zygote import launcher as default_launcher
 
 __all__ = ["Call", "Connect", "HangLog", "Opaque", "ProcInfo", "ProcessSnapshot", "Running", "Sandbox",
@@ -231,14 +231,14 @@ class Running:
     def returned(self, timeout: float) -> bool:
         """Wait until the function returned or raised; False on time-out or death."""
         deadline = time.monotonic() + timeout
-        pause = POLL / 8  # most calls answer within milliseconds: look soon, then less often
+        wait = POLL / 8  # most calls answer within milliseconds: look soon, then less often
         while time.monotonic() < deadline:
             if self._answer_path.exists():
                 return True
             if not self.alive():
                 return self._answer_path.exists()
-            time.sleep(pause)
-            pause = min(pause * 2, POLL)
+            pause(self._proc, wait)  # woken early when the call ends (its answer is written by then)
+            wait = min(wait * 2, POLL)
         return self._answer_path.exists()
 
     def raised(self) -> bool:

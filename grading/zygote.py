@@ -417,6 +417,15 @@ class ColdLauncher:
         return processes.start_root(command, **streams, **HOST.new_group)
 
 
+def pause(proc: Killable, seconds: float) -> None:
+    """Sleep ``seconds``, or less should the call end meanwhile (a warm call's
+    end is reported; a cold one's is only seen at the next look)."""
+    if isinstance(proc, WarmHandle):
+        proc.ended_within(seconds)
+    else:
+        time.sleep(seconds)
+
+
 def end_tree(proc: Killable, born: float | None) -> None:
     """End whatever the call's process left, where the launcher holds it all
     (a Windows Job Object; the call's cgroup: killed whole, however fast it
@@ -452,11 +461,16 @@ class WarmHandle:
         return self.returncode
 
     def wait(self, timeout: float | None = None) -> int:
-        with self._launcher.changed:
-            if not self._launcher.changed.wait_for(lambda: self.poll() is not None, timeout):
-                raise subprocess.TimeoutExpired(f"call {self.pid}", timeout or 0.0)
+        if not self.ended_within(timeout):
+            raise subprocess.TimeoutExpired(f"call {self.pid}", timeout or 0.0)
         assert self.returncode is not None
         return self.returncode
+
+    def ended_within(self, timeout: float | None) -> bool:
+        """Wait until the call has ended, at most ``timeout`` seconds: woken
+        by the helper's report, not by a poll."""
+        with self._launcher.changed:
+            return self._launcher.changed.wait_for(lambda: self.poll() is not None, timeout)
 
     def kill(self) -> None:
         if sys.platform == "win32":

@@ -13,7 +13,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from grading import processes
+from grading import processes, zygote
 from grading.errors import NotWritten, StudentCrashed, StudentTimedOut
 from grading.processes import REAPER
 from grading.sandbox import Connect, Opaque, ProcessSnapshot, Sandbox, become_subreaper
@@ -374,6 +374,26 @@ def test_a_call_from_a_spare_does_not_claim_an_orphan_born_before_it_began(tmp_p
         time.sleep(0.3)  # more than call_tree's slack, and many clock ticks
         second = box.call("echo", 1)
         assert second.returned and orphan not in {p.pid for p in second.leftovers}, second.leftovers
+    finally:
+        box.close()
+        launcher.close()
+        REAPER.stop()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="no fork: no warm helper")
+def test_a_pause_ends_when_the_warm_call_ends(tmp_path: Path) -> None:
+    """Running.returned waits between its looks with zygote.pause: a warm
+    call's end (the helper's report) cuts the wait short."""
+    (tmp_path / "mod.py").write_text(textwrap.dedent(MODULE), encoding="utf-8")
+    become_subreaper()
+    launcher = WarmLauncher()
+    box = Sandbox(tmp_path, "mod", launcher=launcher, writable=[tmp_path])
+    try:
+        running = box.start("child", 0.2)
+        started = time.monotonic()
+        zygote.pause(running._proc, 30)
+        assert time.monotonic() - started < 15 and not running.alive()
+        running.finish()
     finally:
         box.close()
         launcher.close()
