@@ -7,7 +7,9 @@ Two ways, one interface (``Launcher.launch`` → a ``processes.Killable``):
     -X utf8 -u _child.py --zygote``: the standard library and the child side
     of the harness already imported, never student code, one thread. Each
     call is a ``fork()`` of it (about 2 ms instead of 60–100 ms for a fresh
-    interpreter). The request travels over a Unix socket with the call's
+    interpreter), made ahead: the helper keeps one child forked, waiting in
+    its process group for the next request (a spare, counted as harness by
+    ``processes.harness_pids``). The request travels over a Unix socket with the call's
     stdin, stdout and stderr as passed descriptors (``SCM_RIGHTS``); the
     helper answers with the new pid, and later with its exit status, which
     it reaps. In the new child, before any student code: ``setsid``, the
