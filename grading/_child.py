@@ -350,7 +350,6 @@ def serve_zygote(fd: int, spares: bool = False) -> dict[str, Any]:
             data, fds = b"", []
         if not data:  # the test process has gone: so do we (and our spare, which sees its socket close)
             os._exit(0)
-        request = json.loads(data)
         pid, reply = 0, {}
         if spare is not None:
             (pid, sock), spare = spare, None
@@ -363,7 +362,7 @@ def serve_zygote(fd: int, spares: bool = False) -> dict[str, Any]:
                 control.detach()  # closed below with the rest; the object must not close a reused number
                 signal.set_wakeup_fd(-1)
                 signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-                return _start_call(request, fds)
+                return _start_call(json.loads(data), fds)  # (a spare reads its request itself)
         for source in fds:
             os.close(source)
         control.send(json.dumps({"pid": pid, **reply}).encode("utf-8"))

@@ -641,28 +641,37 @@ class WarmLauncher:
 
     def _stop_helper(self) -> None:
         if self._sock is not None:
-            # The helper exits when its socket closes. shutdown() first: a
-            # plain close() neither wakes our reader, blocked in recv(), nor
-            # tells the helper while that recv() holds the socket open.
-            try:
-                self._sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-            self._sock.close()
+            _hang_up(self._sock)
             self._sock = None
         if self._helper is not None:
             helper, self._helper = self._helper, None
             # (A helper the factory never sent has no pid: should it come, it
             # finds its socket closed and exits.)
             if helper.pid is not None:
-                try:
-                    helper.wait(timeout=2)
-                except subprocess.TimeoutExpired:
-                    helper.kill()
-                    helper.wait()
-                processes.release_root(helper.pid)
+                _end_helper(helper)
             with self.changed:
                 self.changed.notify_all()
+
+
+def _hang_up(sock: socket.socket) -> None:
+    """Close our end of a helper's socket: the helper exits when it closes.
+    shutdown() first: a plain close() neither wakes our reader, blocked in
+    recv(), nor tells the helper while that recv() holds the socket open."""
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)
+    sock.close()
+
+
+def _end_helper(helper: subprocess.Popen[bytes] | AdoptedHelper) -> None:
+    """Wait for a helper whose socket was hung up (killed after 2 s), and
+    forget it as a root of ours."""
+    try:
+        helper.wait(timeout=2)
+    except subprocess.TimeoutExpired:
+        helper.kill()
+        helper.wait()
+    if helper.pid is not None:
+        processes.release_root(helper.pid)
 
 
 def _start_helper(command: list[str], theirs: socket.socket,
@@ -749,16 +758,9 @@ class CallFactory:
 
     def close(self) -> None:
         """The factory exits once every copy of its socket is closed (the topics'
-        too): shut down first, so it goes now."""
-        with contextlib.suppress(OSError):
-            self._sock.shutdown(socket.SHUT_RDWR)
-        self._sock.close()
-        try:
-            self._proc.wait(timeout=2)
-        except subprocess.TimeoutExpired:
-            self._proc.kill()
-            self._proc.wait()
-        processes.release_root(self._proc.pid)
+        too): ``_hang_up`` shuts it down, so it goes now."""
+        _hang_up(self._sock)
+        _end_helper(self._proc)
 
 
 class _FactoryClient:
