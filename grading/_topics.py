@@ -17,7 +17,8 @@ pytest in this fresh interpreter (the cold path).
 On the trusted tier the forked child first enters the topic's own pid, mount
 and network namespaces (``contain.enter_topic``, when the request says
 ``"namespace": true``): it forks once more and pytest runs as pid 1 there,
-with its own ``/proc`` and loopback only. The cold path gets the same from
+with its own ``/proc``, loopback only, and its scratch folder (the request's
+``"scratch"``) on a tmpfs of its own. The cold path gets the same from
 ``contain.topic_command``, which the runner wraps around the command.
 """
 
@@ -91,7 +92,8 @@ def main() -> None:
         request = serve_zygote(int(sys.argv[2]))
         if request.get("namespace"):
             try:
-                contain.enter_topic()  # returns in pid 1 of the topic's namespaces
+                # Returns in pid 1 of the topic's namespaces, its scratch in memory.
+                contain.enter_topic(scratch=request.get("scratch"))
             except contain.ContainError as exc:
                 print(f"containment failed: {exc}", file=sys.stderr, flush=True)
                 os._exit(contain.CONTAIN_FAILED)

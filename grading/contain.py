@@ -915,44 +915,92 @@ def _signal(pid: int, sig: int) -> None:
 # -- the topic's namespaces -------------------------------------------------------
 
 
-def topic_command(command: Sequence[str]) -> list[str]:
+def topic_command(command: Sequence[str], scratch: str | None = None) -> list[str]:
     """``command`` wrapped so that it runs as pid 1 of a new pid namespace,
-    with its own ``/proc`` and a network namespace holding loopback only.
+    with its own ``/proc`` and a network namespace holding loopback only;
+    ``scratch``, the topic's own empty folder, is in memory there
+    (``scratch_in_memory``).
 
     For the runner (as root) when it starts a topic's test process. The
     wrapper stays outside, waits, and ends as the command ended (its exit
     status, or the same signal); if the wrapper is killed, the namespace's
     pid 1 gets SIGKILL, and with it every process in the namespace.
     """
-    return [sys.executable, "-I", "-S", "-B", os.path.abspath(__file__), "topic", "--",
+    where = ["--scratch", scratch] if scratch else []
+    return [sys.executable, "-I", "-S", "-B", os.path.abspath(__file__), "topic", *where, "--",
             *command]
 
 
-def enter_topic(net: bool = True) -> None:
+def enter_topic(net: bool = True, scratch: str | None = None) -> None:
     """Move the calling process into the topic's own pid, mount and network
     namespaces, in process: the warm topic runner's forked child calls it
     before pytest starts. The caller forks once more: the new child returns
-    from here as pid 1 of the namespace, with its own ``/proc`` and loopback
-    up; this process stays outside, waits, and ends as that child ended (its
-    exit status, or the same signal), never returning. Killed, it takes pid 1
-    with it (``PR_SET_PDEATHSIG``), and the kernel everything in the namespace.
-    The process must be single-threaded."""
+    from here as pid 1 of the namespace, with its own ``/proc``, loopback up
+    and ``scratch`` in memory; this process stays outside, waits, and ends
+    as that child ended (its exit status, or the same signal), never
+    returning. Killed, it takes pid 1 with it (``PR_SET_PDEATHSIG``), and the
+    kernel everything in the namespace. The process must be single-threaded."""
     if sys.platform != "linux":
         raise ContainError(errno.ENOSYS, "topic namespaces: Linux only")
     unshare(CLONE_NEWPID | CLONE_NEWNS | (CLONE_NEWNET if net else 0))
     child = os.fork()
     if child == 0:
         try:
-            prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-            mount(None, "/", None, MS_REC | MS_PRIVATE)
-            mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
-            if net:
-                loopback_up()
+            _become_topic(net, scratch)
         except BaseException as exc:  # noqa: BLE001 - never run the topic half contained
             os.write(2, f"topic namespace: {exc}\n".encode())
             os._exit(CONTAIN_FAILED)
         return
     os._exit(_wait_as(child))
+
+
+def _become_topic(net: bool, scratch: str | None) -> None:
+    """pid 1 of a topic's new namespaces, before its test process runs."""
+    prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    mount(None, "/", None, MS_REC | MS_PRIVATE)
+    mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+    if net:
+        loopback_up()
+    if scratch:
+        scratch_in_memory(scratch)
+
+
+#: The size of a topic's scratch in memory (``scratch_in_memory``): the
+#: biggest upload of the tests is 128 MiB, and each test's files go at its end.
+SCRATCH_SIZE = 1 << 30
+
+
+def scratch_in_memory(folder: str) -> bool:
+    """Mount a tmpfs over ``folder`` (the topic's scratch, still empty), in this
+    process's own mount namespace, with the folder's owner and mode: the
+    test process makes a few folders and files for every call (working
+    folder, captured output, answer), and on a journaled disk each one costs
+    a quarter of a millisecond or more, on tmpfs a hundredth of that. What a
+    call writes there is charged to the call's memory cgroup, as its other
+    memory is; the namespace's end frees it all. Only where the machine has
+    four times ``SCRATCH_SIZE`` of memory available: otherwise, and if the
+    mount fails, the scratch stays on disk (False)."""
+    if _available_memory() < 4 * SCRATCH_SIZE:
+        return False
+    found = os.stat(folder)
+    options = f"mode={found.st_mode & 0o7777:o},uid={found.st_uid},gid={found.st_gid},size={SCRATCH_SIZE}"
+    try:
+        mount("tmpfs", folder, "tmpfs", MS_NOSUID | MS_NODEV, options)
+    except ContainError:
+        return False
+    return True
+
+
+def _available_memory() -> int:
+    """``MemAvailable`` of ``/proc/meminfo``, in bytes (0 when unknown)."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as info:
+            for line in info:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
 
 
 #: The namespaces a topic's call helper shares with the topic's test process,
@@ -997,20 +1045,15 @@ def _wait_as(child: int) -> int:
     return os.waitstatus_to_exitcode(status)
 
 
-def run_topic(command: Sequence[str], net: bool = True) -> int:
+def run_topic(command: Sequence[str], net: bool = True, scratch: str | None = None) -> int:
     """The wrapper's work (see ``topic_command``); returns an exit status."""
     if sys.platform != "linux":
         raise ContainError(errno.ENOSYS, "topic namespaces: Linux only")
-    flags = CLONE_NEWPID | CLONE_NEWNS | (CLONE_NEWNET if net else 0)
-    unshare(flags)
+    unshare(CLONE_NEWPID | CLONE_NEWNS | (CLONE_NEWNET if net else 0))
     child = os.fork()
     if child == 0:
         try:
-            prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-            mount(None, "/", None, MS_REC | MS_PRIVATE)
-            mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
-            if net:
-                loopback_up()
+            _become_topic(net, scratch)
             os.execvp(command[0], list(command))
         except BaseException as exc:  # noqa: BLE001 - report, never return into the wrapper
             os.write(2, f"topic namespace: {exc}\n".encode())
@@ -1019,8 +1062,12 @@ def run_topic(command: Sequence[str], net: bool = True) -> int:
 
 
 def main(argv: Sequence[str]) -> int:
-    if len(argv) >= 2 and argv[0] == "topic" and argv[1] == "--":
-        return run_topic(argv[2:])
+    if argv[:1] == ["topic"]:
+        scratch = None
+        if argv[1:2] == ["--scratch"] and len(argv) > 2:
+            scratch, argv = argv[2], argv[2:]
+        if argv[1:2] == ["--"]:
+            return run_topic(argv[2:], scratch=scratch)
     if argv[:1] == ["probe"]:
         tier = probe()
         print(tier.name)
@@ -1029,7 +1076,7 @@ def main(argv: Sequence[str]) -> int:
         for item in tier.missing:
             print(f"  - {item}")
         return 0
-    print("usage: contain.py probe | topic -- COMMAND...", file=sys.stderr)
+    print("usage: contain.py probe | topic [--scratch FOLDER] -- COMMAND...", file=sys.stderr)
     return 2
 
 

@@ -269,7 +269,8 @@ class TopicLauncher:
               slot: int = 0) -> Killable:
         """Start one topic's test process (``args[0]`` its test file). Contained
         (the trusted tier), it runs as pid 1 of the topic's own pid, mount and
-        network namespaces, and its calls get the uid of ``slot``."""
+        network namespaces, with ``tmp`` (its scratch) in memory, and its calls
+        get the uid of ``slot``."""
         inherited = channel.inherited()
         extra = {"TMPDIR": str(tmp), SLOT_ENV: str(slot), SCRATCH_ENV: str(tmp.parent.parent),
                  TESTS_ENV: str(Path(args[0]).resolve().parent)}
@@ -282,11 +283,12 @@ class TopicLauncher:
                 fds.append(self._factory.socket())
             with open(os.devnull, "rb") as null:
                 return self._warm.fork({"args": args, "cwd": str(PROJECT_ROOT), "environment": extra,
-                                        "namespace": contained()}, [null.fileno(), *fds])
+                                        "namespace": contained(), "scratch": str(tmp)},
+                                       [null.fileno(), *fds])
         key = channel.stdin()
         inherit: dict[str, Any] = {"pass_fds": (inherited,)} if inherited is not None else {}
         command = [sys.executable, *TOPIC_FLAGS, str(TOPICS_SCRIPT), "--run", *args]
-        proc = start_root(contain.topic_command(command) if contained() else command,
+        proc = start_root(contain.topic_command(command, scratch=str(tmp)) if contained() else command,
                           cwd=PROJECT_ROOT, stdout=log, stderr=log,
                           stdin=subprocess.PIPE if key is not None else subprocess.DEVNULL,
                           env={**_environment(), **extra}, **HOST.new_group,

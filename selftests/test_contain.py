@@ -481,6 +481,23 @@ def test_topic_runs_as_pid_1_with_loopback_only() -> None:
 
 
 @needs_trusted
+def test_the_wrapped_topic_has_its_scratch_in_memory(tmp_path: Path) -> None:
+    scratch = tmp_path / "t"
+    scratch.mkdir()
+    code = textwrap.dedent(f"""
+    import json
+    print(json.dumps([line.split(" - ")[1].split()[0] for line in open("/proc/self/mountinfo")
+                      if line.split()[4] == {str(scratch)!r}]))
+    open({str(scratch / "inside")!r}, "w").close()
+    """)
+    out = subprocess.run(contain.topic_command([sys.executable, "-c", code], scratch=str(scratch)),
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout) == ["tmpfs"]
+    assert list(scratch.iterdir()) == []
+
+
+@needs_trusted
 def test_topic_exit_status_passes_through() -> None:
     out = subprocess.run(contain.topic_command([sys.executable, "-c", "raise SystemExit(3)"]),
                          timeout=60)

@@ -151,6 +151,39 @@ def test_the_topic_child_is_pid_1_with_loopback_and_ends_as_it_did() -> None:
     assert json.loads(out.stdout) == [1, ["1"]]
 
 
+@needs_contained
+@pytest.mark.parametrize("room", ["enough", "too little"])
+def test_the_topic_scratch_is_in_memory_where_there_is_room(tmp_path: Path, room: str) -> None:
+    """contain.enter_topic(scratch=…): a tmpfs of the topic's own over its
+    scratch folder, with the folder's mode, unseen outside; on disk as before
+    where the machine's free memory is short."""
+    scratch = tmp_path / "t"
+    scratch.mkdir(mode=0o750)
+    code = textwrap.dedent(f"""
+        import json, os, sys
+        sys.path.insert(0, {str(ROOT)!r})
+        from grading import contain
+        if {room!r} == "too little":
+            contain.SCRATCH_SIZE = 1 << 60
+        contain.enter_topic(scratch={str(scratch)!r})
+        with open({str(scratch / "inside")!r}, "w") as out:
+            out.write("x")
+        kinds = [line.split(" - ")[1].split()[0] for line in open("/proc/self/mountinfo")
+                 if line.split()[4] == {str(scratch)!r}]
+        print(json.dumps([kinds, oct(os.stat({str(scratch)!r}).st_mode & 0o777)]), flush=True)
+    """)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    kinds, mode = json.loads(out.stdout)
+    assert mode == "0o750"
+    if room == "enough":
+        assert kinds == ["tmpfs"]
+        assert not (scratch / "inside").exists(), "the topic's files are its own"
+    else:
+        assert kinds == []
+        assert (scratch / "inside").read_text() == "x"
+
+
 def test_the_switch_turns_containment_off() -> None:
     env = {**os.environ, zygote.CONTAIN_ENV: "off"}
     out = subprocess.run([sys.executable, "-c", "from grading import sandbox; print(sandbox.CONTAINED)"],
