@@ -162,7 +162,7 @@ class Limits:
     """rlimits for the call (``None``: leave as inherited)."""
 
     cpu_seconds: int | None = None
-    file_size: int | None = 1 << 30
+    file_size: int | None = 256 << 20
     open_files: int | None = 256
     address_space: int | None = None   # the memory cgroup is the cap where there is one
     processes: int | None = None       # RLIMIT_NPROC counts per uid: the cgroup's pids.max is better

@@ -234,6 +234,11 @@ def test_attack_is_contained(case: Path, expect: dict[str, Any], tmp_path: Path)
     assert control["score"] == control["max_score"], control
     if expect.get("memory"):
         assert all("memory limit" in t["message"] for t in attacked["tests"]), attacked
+    if expect.get("says"):  # what every failed test of the attacked topic names, and not the memory
+        failed = [t for t in attacked["tests"] if t["outcome"] != "passed"]
+        assert failed, attacked
+        assert all(expect["says"] in t["message"] and "memory limit" not in t["message"]
+                   for t in failed), failed
     # Nothing hidden leaks into what the student reads.
     shown = run.stdout + json.dumps(run.report, ensure_ascii=False)
     stub = (checkout / "exercises" / f"{topic}.py").read_text(encoding="utf-8")
