@@ -3,25 +3,35 @@
     python bench/calls.py [--calls 100]
 
 Prints, per launcher, the median and total wall time of one call and the
-calls per second, then the speed-up of warm over cold. A benchmark, not a
-test: it prints figures and asserts nothing.
+calls per second, then the speed-up of warm over cold. The calls are made as
+a topic's test process makes them in a grade: on the trusted tier (Linux,
+root; ``GRADING_CONTAIN=off`` turns it off) from pid 1 of a topic's own
+namespaces, with the scratch in memory (``contain.enter_topic``), and
+contained; elsewhere from this process, with the scratch in the system's
+temporary folder. A benchmark, not a test: it prints figures and asserts
+nothing.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import shutil
 import statistics
 import sys
 import tempfile
 import time
+import traceback
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from grading import contain  # noqa: E402
 from grading.processes import become_subreaper  # noqa: E402
+from grading.runner import scratch_base  # noqa: E402
 from grading.sandbox import Sandbox  # noqa: E402
-from grading.zygote import ColdLauncher, Launcher, WarmLauncher  # noqa: E402
+from grading.zygote import ColdLauncher, Launcher, WarmLauncher, contained  # noqa: E402
 
 MODULE = "def add(a, b):\n    return a + b\n"
 
@@ -40,22 +50,51 @@ def measure(launcher: Launcher, calls: int, workspace: Path) -> list[float]:
     return times
 
 
+def compare(calls: int, scratch: Path) -> None:
+    """Cold, then warm, with ``scratch`` as the temporary folder."""
+    os.environ["TMPDIR"] = str(scratch)
+    tempfile.tempdir = None
+    become_subreaper()
+    workspace = Path(tempfile.mkdtemp(prefix="ws-"))
+    (workspace / "trivial.py").write_text(MODULE, encoding="utf-8")
+    rates = {}
+    for name, launcher in (("cold", ColdLauncher()), ("warm", WarmLauncher())):
+        times = measure(launcher, calls, workspace)
+        rates[name] = len(times) / sum(times)
+        median = statistics.median(times) * 1000
+        print(f"{name}: {calls} calls in {sum(times):.2f} s, median {median:.1f} ms per call, "
+              f"{rates[name]:.0f} calls/s", flush=True)
+    print(f"warm is {rates['warm'] / rates['cold']:.1f}x faster than cold", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=100)
     args = parser.parse_args()
-    become_subreaper()
-    rates = {}
-    with tempfile.TemporaryDirectory() as scratch:
-        workspace = Path(scratch)
-        (workspace / "trivial.py").write_text(MODULE, encoding="utf-8")
-        for name, launcher in (("cold", ColdLauncher()), ("warm", WarmLauncher())):
-            times = measure(launcher, args.calls, workspace)
-            rates[name] = len(times) / sum(times)
-            median = statistics.median(times) * 1000
-            print(f"{name}: {args.calls} calls in {sum(times):.2f} s, median {median:.1f} ms per call, "
-                  f"{rates[name]:.0f} calls/s")
-    print(f"warm is {rates['warm'] / rates['cold']:.1f}x faster than cold")
+    scratch = Path(tempfile.mkdtemp(prefix="kb-", dir=scratch_base()))
+    try:
+        if not contained():
+            print("calls made from this process; scratch in the system's temporary folder", flush=True)
+            compare(args.calls, scratch)
+            return
+        print("calls contained, made from pid 1 of a topic's namespaces; scratch in memory",
+              flush=True)
+        child = os.fork()
+        if child == 0:
+            code = 0
+            try:
+                contain.enter_topic(scratch=str(scratch))  # returns in pid 1 of the namespaces
+                compare(args.calls, scratch)
+            except BaseException:  # noqa: BLE001 - said here: this fork never unwinds
+                traceback.print_exc()
+                code = 1
+            sys.stdout.flush()
+            os._exit(code)
+        _, status = os.waitpid(child, 0)
+        if status:
+            sys.exit(1)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 if __name__ == "__main__":
