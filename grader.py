@@ -16,6 +16,11 @@ if sys.version_info < NEEDED:
         f"错误：评分程序需要 Python {need} 或更高版本；当前是 Python {have}。\n")
     sys.exit(2)
 
+# The runner's warm topic helper loads pytest while the grader imports itself.
+from grading import early  # noqa: E402
+
+early.start(sys.argv[1:])
+
 from grading.cli import main  # noqa: E402
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from pathlib import Path
 from typing import Any
 
-from . import contain, processes, records
+from . import contain, early, processes, records
 from . import messages as msg
 from .catalog import Topic
 from .channel import Channel, open_channel
@@ -221,10 +221,7 @@ _LOCK = threading.Lock()
 #: then a topic's registered process, below one, or a stray; never a topic
 #: process that started after the sweep took its list of running ones.
 _STARTING = threading.Lock()
-TOPICS_SCRIPT = Path(__file__).with_name("_topics.py")
 INI = Path(__file__).with_name("pytest.ini")
-#: Isolated, no site (the grader's sys.path is passed instead), no bytecode: see _topics.
-TOPIC_FLAGS = ("-I", "-S", "-B")
 
 
 def pytest_args(topic: Topic, workspace: Path, folder: Path, report: list[str],
@@ -256,8 +253,12 @@ class TopicLauncher:
     def __init__(self, warm: bool | None = None) -> None:
         if warm is None:
             warm = warm_possible()
-        self._warm = WarmLauncher([sys.executable, *TOPIC_FLAGS, str(TOPICS_SCRIPT), "--serve"],
-                                  environment=_environment()) if warm else None
+        self._warm = None
+        if warm:
+            command, environment = early.helper_command(), early.topic_environment()
+            # The helper grader.py started before its own imports, when it is this one.
+            self._warm = WarmLauncher(command, environment=environment,
+                                      started=early.take(command, environment))
         self._factory: CallFactory | None = None
         if self._warm is not None and contained():
             try:
@@ -287,11 +288,11 @@ class TopicLauncher:
                                        [null.fileno(), *fds])
         key = channel.stdin()
         inherit: dict[str, Any] = {"pass_fds": (inherited,)} if inherited is not None else {}
-        command = [sys.executable, *TOPIC_FLAGS, str(TOPICS_SCRIPT), "--run", *args]
+        command = [sys.executable, *early.TOPIC_FLAGS, early.TOPICS_SCRIPT, "--run", *args]
         proc = start_root(contain.topic_command(command, scratch=str(tmp)) if contained() else command,
                           cwd=PROJECT_ROOT, stdout=log, stderr=log,
                           stdin=subprocess.PIPE if key is not None else subprocess.DEVNULL,
-                          env={**_environment(), **extra}, **HOST.new_group,
+                          env={**early.topic_environment(), **extra}, **HOST.new_group,
                           **inherit)
         if key is not None and proc.stdin is not None:
             try:
@@ -367,14 +368,6 @@ def start_registered(start: Callable[[], Killable], started: Callable[[], None])
         with _LOCK:
             _RUNNING[proc.pid] = proc
     return proc
-
-
-def _environment() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith("PYTEST_")}  # PYTEST_ADDOPTS would change how tests run
-    env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
-    env["GRADING_SYS_PATH"] = os.pathsep.join(p for p in sys.path if p)
-    return env
 
 
 def _stop_everything() -> None:

@@ -495,8 +495,12 @@ class WarmLauncher:
     go_byte = False
 
     def __init__(self, command: Sequence[str] | None = None,
-                 environment: Mapping[str, str] | None = None) -> None:
+                 environment: Mapping[str, str] | None = None,
+                 started: tuple[subprocess.Popen[bytes], socket.socket] | None = None) -> None:
+        """``started``: a helper already started with ``command`` and
+        ``environment`` (and our end of its socket), used first."""
         self._command = list(command or [HOST.call_executable, *CHILD_FLAGS, str(CHILD_SCRIPT), "--zygote"])
+        self._started = started
         self._helper: subprocess.Popen[bytes] | AdoptedHelper | None = None
         #: The call helper preloads the containment code only where calls are contained.
         self._call_helper = command is None
@@ -588,6 +592,15 @@ class WarmLauncher:
         if self._helper is not None and self._helper.poll() is None and self._sock is not None:
             return self._sock
         self._stop_helper()
+        if self._started is not None:
+            (proc, ours), self._started = self._started, None
+            with processes.REAPER.lock:  # as start_root(..., harness=True) would have
+                processes.REAPER.roots.add(proc.pid)
+                processes.REAPER.harness.add(proc.pid)
+            if proc.poll() is None:
+                self._helper = proc
+                return self._serve(ours)
+            ours.close()
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         environment = self._environment if self._environment is not None else child_environment()
         with theirs:
@@ -597,6 +610,10 @@ class WarmLauncher:
                 self._helper = _start_helper(
                     [*self._command, *(["--contained"] if self._call_helper and contained() else [])],
                     theirs, environment)
+        return self._serve(ours)
+
+    def _serve(self, ours: socket.socket) -> socket.socket:
+        """Talk to the new helper through ``ours``: a reader for its messages."""
         self._sock = ours
         self._replies = queue.Queue()
         threading.Thread(target=self._read, args=(ours, self._replies, self._helper),

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from grading import catalog, processes, runner
+from grading import catalog, early, processes, runner
 from grading.i18n import Text
 
 from .conftest import ROOT
@@ -119,3 +119,43 @@ def test_the_warm_topic_helper_reads_hook_signatures_once() -> None:
     assert again < warm / 4, (warm, again)  # a later configuration reads its own objects' only
     # Nor does the helper keep the temporary folder it used: each topic's TMPDIR is its own.
     assert remembered is None
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="the warm topic helper needs fork")
+@pytest.mark.parametrize("same", [True, False], ids=["same environment", "another environment"])
+def test_the_runner_takes_the_topic_helper_grader_py_started(monkeypatch: pytest.MonkeyPatch,
+                                                              same: bool) -> None:
+    """early.start (grader.py, before its imports): the runner's topic launcher
+    serves its topics with that helper when it would have started the same
+    one, and stops it otherwise."""
+    monkeypatch.delenv("GRADING_LAUNCHER", raising=False)
+    early.start([])
+    started = early._started
+    assert started is not None
+    proc = started[2]
+    if not same:
+        monkeypatch.setenv("GRADING_EARLY_TEST", "1")
+    launcher = runner.TopicLauncher(warm=True)
+    try:
+        warm = launcher._warm
+        assert warm is not None
+        if same:
+            warm.start()
+            assert warm._helper is proc and proc.poll() is None
+        else:
+            assert proc.wait(timeout=10) is not None  # stopped: its socket was closed
+            assert warm._started is None
+    finally:
+        launcher.close()
+    assert early._started is None  # taken once
+
+
+def test_what_grades_is_what_the_grader_grades() -> None:
+    """early.grades guesses from the words alone: the instructor's commands and
+    the options that grade nothing start no helper."""
+    from grading import cli
+    assert early.COMMANDS == set(cli.COMMANDS)
+    assert early.grades([]) and early.grades(["concepts", "--workspace", "solutions"])
+    assert early.grades(["--watch"])
+    for argv in (["--list"], ["--hint", "concepts"], ["--hint=concepts"], ["-h"], ["verify"], ["batch", "x"]):
+        assert not early.grades(argv), argv
