@@ -7,8 +7,11 @@ that decides it (not written yet, raised, died, timed out).
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import signal
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -59,18 +62,17 @@ class Call:
     contain_failed: bool = False
 
     @classmethod
-    def from_answer(cls, answer: dict[str, Any], folder: Path, **observed: Any) -> Call:
+    def from_answer(cls, answer: dict[str, Any], stdout: str, stderr: str, **observed: Any) -> Call:
         """The call as its answer says (what it returned or raised, its own
-        timing) and as the parent ``observed`` it (exit code, wall time, …);
-        its output is read from ``folder``."""
+        timing), with what it printed, and as the parent ``observed`` it
+        (exit code, wall time, …)."""
         error = None
         if "error" in answer:
             raw = answer["error"]
             error = StudentException(type=raw["type"], message=raw["message"],
                                      traceback=raw["traceback"], phase=answer.get("phase", "call"))
         return cls(returned=bool(answer.get("returned")), value=decode(answer.get("value")),
-                   error=error, elapsed=answer.get("elapsed"),
-                   stdout=read_capped(folder / "stdout"), stderr=read_capped(folder / "stderr"),
+                   error=error, elapsed=answer.get("elapsed"), stdout=stdout, stderr=stderr,
                    attributes={k: decode(v) for k, v in answer.get("attributes", {}).items()},
                    **observed)
 
@@ -172,14 +174,62 @@ def read_answer(path: Path) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def read_capped(path: Path, cap: int = OUTPUT_CAP) -> str:
-    try:
-        size = path.stat().st_size
-        with open(path, "rb") as src:
-            data = src.read(cap)
-    except OSError:
-        return ""
-    text = data.decode("utf-8", errors="replace")
-    if size > cap:
-        text += msg.OUTPUT_CUT.format(kept=cap, total=size).render("en")
-    return text
+class Output:
+    """Where one of a call's streams (``name``: stdout, stderr) goes, and what
+    it held. On Linux an anonymous memory file (``memfd_create``): no file on
+    disk is made and removed for every call, and its pages count against the
+    call's memory where there is a cap; the call's file size limit caps it
+    as it would a file. Elsewhere a file ``name`` in the call's ``folder``.
+    A file (as opposed to a pipe) never blocks a chatty child, and the
+    grandchildren that keep it open cannot delay the result."""
+
+    def __init__(self, folder: Path, name: str, in_memory: bool | None = None) -> None:
+        """``in_memory``: a memory file (Linux only; the default there) or a file."""
+        self._path: Path | None = None
+        if in_memory is None:
+            in_memory = sys.platform == "linux"
+        if in_memory and sys.platform == "linux":
+            self._fd = os.memfd_create(name, os.MFD_CLOEXEC)
+        else:
+            self._path = folder / name
+            self._fd = os.open(self._path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC
+                               | getattr(os, "O_BINARY", 0), 0o644)
+
+    def fileno(self) -> int:
+        """The descriptor to hand to the call (``-1`` once ``launched``)."""
+        return self._fd
+
+    def launched(self) -> None:
+        """The call has its own descriptor now: a file's is closed here, to be
+        read by its path (a memory file's stays: it is all there is)."""
+        if self._path is not None and self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
+
+    def read(self, cap: int = OUTPUT_CAP) -> str:
+        """What was written, the first ``cap`` bytes of it (the rest is cut
+        with a marker); the descriptor is closed. Read once."""
+        try:
+            if self._path is not None:
+                size = self._path.stat().st_size
+                with open(self._path, "rb") as src:
+                    data = src.read(cap)
+            elif sys.platform == "linux":  # a memory file: from its start, the call's offset untouched
+                size = os.fstat(self._fd).st_size
+                data = os.pread(self._fd, cap, 0)
+            else:
+                return ""
+        except OSError:
+            return ""
+        finally:
+            self.close()
+        text = data.decode("utf-8", errors="replace")
+        if size > cap:
+            text += msg.OUTPUT_CUT.format(kept=cap, total=size).render("en")
+        return text
+
+    def close(self) -> None:
+        if self._fd >= 0:
+            with contextlib.suppress(OSError):
+                os.close(self._fd)
+            self._fd = -1

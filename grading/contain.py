@@ -956,6 +956,8 @@ def enter_topic(net: bool = True, scratch: str | None = None) -> None:
 
 def _become_topic(net: bool, scratch: str | None) -> None:
     """pid 1 of a topic's new namespaces, before its test process runs."""
+    if sys.platform != "linux":
+        raise ContainError(errno.ENOSYS, "topic namespaces: Linux only")
     prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     mount(None, "/", None, MS_REC | MS_PRIVATE)
     mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)

@@ -1,8 +1,9 @@
 """Student calls for one test: start them, feed them, wait, judge nothing.
 
 A ``Sandbox`` is bound to a workspace, a module and a start method. Each call
-gets a fresh working folder, stdout and stderr in files (a pipe would block a
-chatty child, and grandchildren keep pipes open), its stdin through a pipe,
+gets a fresh working folder, stdout and stderr in files (``call.Output``: in
+memory on Linux; a pipe would block a chatty child, and grandchildren keep
+pipes open), its stdin through a pipe,
 and a process of its own from the launcher (``zygote``: a fork of a warm
 helper, or a fresh interpreter), in a session of its own. What the call left
 behind is recorded, then its whole tree is killed (``processes``); the test
@@ -25,7 +26,7 @@ from typing import Any
 from . import messages as msg
 from . import processes
 from ._wire import Connect, Opaque, ProcessSnapshot, encode
-from .call import Call, HangLog, StudentException, read_answer
+from .call import Call, HangLog, Output, StudentException, read_answer
 from .i18n import Text
 from .processes import ProcInfo, become_subreaper, is_resource_tracker
 from .zygote import Launch, Launcher, contain_failed, contained, end_tree, memory_exceeded, pause
@@ -181,7 +182,6 @@ class Running:
                  request: dict[str, Any], stdin: str | bytes | None, hold: bool) -> None:
         self._sandbox = sandbox
         self.function = function
-        self._folder = folder
         self.cwd = cwd
         self._answer_path = folder / "answer.json"
         self._result: Call | None = None
@@ -191,12 +191,18 @@ class Running:
         self.hang_key: str | None = None
         self.started = time.monotonic()
         stdin_r, self._stdin = os.pipe()
-        with open(folder / "stdout", "wb") as out, open(folder / "stderr", "wb") as err:
-            try:
-                self._proc = sandbox.launcher.launch(Launch(request, folder, cwd, stdin_r, out.fileno(),
-                                                            err.fileno(), sandbox.writable))
-            finally:
-                os.close(stdin_r)
+        self._out, self._err = Output(folder, "stdout"), Output(folder, "stderr")
+        try:
+            self._proc = sandbox.launcher.launch(Launch(request, folder, cwd, stdin_r, self._out.fileno(),
+                                                        self._err.fileno(), sandbox.writable))
+        except BaseException:
+            self._out.close()
+            self._err.close()
+            raise
+        finally:
+            os.close(stdin_r)
+        self._out.launched()
+        self._err.launched()
         self.pid = self._proc.pid
         if sandbox.launcher.go_byte:
             os.write(self._stdin, b"\x01")  # it is in its job now: go on
@@ -292,7 +298,8 @@ class Running:
         self._sandbox.forget(self)
         answer = read_answer(self._answer_path)
         self._result = Call.from_answer(
-            answer, self._folder, function=self.function, timed_out=self._timed_out or not exited,
+            answer, self._out.read(), self._err.read(), function=self.function,
+            timed_out=self._timed_out or not exited,
             exit_code=self._proc.poll(), wall=wall, pid=self.pid, leftovers=leftovers, cwd=self.cwd,
             time_limit=self._limit, memory_limit=memory_exceeded(self._proc),
             contain_failed=not answer and contain_failed(self._proc.poll()))

@@ -154,7 +154,7 @@ def test_what_grades_is_what_the_grader_grades() -> None:
     """early.grades guesses from the words alone: the instructor's commands and
     the options that grade nothing start no helper."""
     from grading import cli
-    assert early.COMMANDS == set(cli.COMMANDS)
+    assert set(cli.COMMANDS) == early.COMMANDS
     assert early.grades([]) and early.grades(["concepts", "--workspace", "solutions"])
     assert early.grades(["--watch"])
     for argv in (["--list"], ["--hint", "concepts"], ["--hint=concepts"], ["-h"], ["verify"], ["batch", "x"]):

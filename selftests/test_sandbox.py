@@ -15,6 +15,7 @@ import pytest
 
 from grading import processes, zygote
 from grading.errors import NotWritten, StudentCrashed, StudentTimedOut
+from grading.call import Output
 from grading.processes import REAPER
 from grading.sandbox import Connect, Opaque, ProcessSnapshot, Sandbox, become_subreaper
 from grading.zygote import ColdLauncher, Launcher, WarmLauncher
@@ -158,6 +159,32 @@ def test_output_is_capped_with_a_marker(box: Sandbox) -> None:
     result = box.call("chatty", 200_000)
     assert result.unwrap() == 200_000
     assert len(result.stdout) < 70_000 and "output cut" in result.stdout
+
+
+@pytest.mark.parametrize("in_memory", [True, False], ids=["memory file", "file"])
+def test_an_output_keeps_what_was_written_and_cuts_the_rest(tmp_path: Path, in_memory: bool) -> None:
+    """call.Output, as a call's stdout: written by another process, cut at
+    the cap; a memory file (Linux) leaves nothing in the folder."""
+    if in_memory and sys.platform != "linux":
+        pytest.skip("memory files are Linux's")
+    out = Output(tmp_path, "stdout", in_memory=in_memory)
+    writer = subprocess.run([sys.executable, "-c", "import sys; sys.stdout.write('x' * 5000 + 'end')"],
+                            stdout=out.fileno(), timeout=60)
+    out.launched()
+    assert writer.returncode == 0
+    assert [p.name for p in tmp_path.iterdir()] == ([] if in_memory else ["stdout"])
+    text = out.read(cap=4000)
+    assert text.startswith("x" * 4000) and "end" not in text
+    assert "output cut" in text and "5003" in text
+    if in_memory:
+        assert out.read() == ""  # read once: its descriptor was all there was, and it is closed
+
+
+def test_a_call_makes_no_output_files_on_linux(box: Sandbox) -> None:
+    result = box.call("chatty", 10)
+    assert result.unwrap() == 10 and result.stdout
+    made = {p.name for p in result.cwd.parent.iterdir()}
+    assert made.isdisjoint({"stdout", "stderr"}) if sys.platform == "linux" else made >= {"stdout", "stderr"}
 
 
 def test_stdin_feeds_input(box: Sandbox) -> None:
