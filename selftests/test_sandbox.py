@@ -14,8 +14,8 @@ import psutil
 import pytest
 
 from grading import processes, zygote
-from grading.errors import NotWritten, StudentCrashed, StudentTimedOut
 from grading.call import Output
+from grading.errors import NotWritten, StudentCrashed, StudentTimedOut
 from grading.processes import REAPER
 from grading.sandbox import Connect, Opaque, ProcessSnapshot, Sandbox, become_subreaper
 from grading.zygote import ColdLauncher, Launcher, WarmLauncher
