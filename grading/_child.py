@@ -29,11 +29,13 @@ folders writable), then an unprivileged uid of its own. Everything this
 file needs is imported by then. Should any step fail, the child says so on
 stderr and exits with ``CONTAIN_FAILED``: no student code runs half contained.
 
-The answer is one JSON file written atomically (temporary name, then
-``os.replace``) *after* the call, so a half-written answer is never read; a
-call that ends the interpreter itself (``os._exit``) leaves no answer, and
-the parent says so. Values cross as tagged JSON (``_wire``); nothing is
-unpickled by the parent.
+The answer is one JSON document written *after* the call, so that a
+half-written answer is never read (``write_answer``): on Linux into a
+memory file the call holds as a descriptor, a newline last; elsewhere a
+file, written under a temporary name, then ``os.replace``d. A call that
+ends the interpreter itself (``os._exit``) leaves no answer, and the parent
+says so. Values cross as tagged JSON (``_wire``); nothing is unpickled by
+the parent.
 """
 
 from __future__ import annotations
@@ -165,11 +167,24 @@ def describe_exception(exc: BaseException, workspace: str) -> dict[str, Any]:
             "traceback": cut(text, MAX_TRACEBACK), "student_frames": len(frames)}
 
 
-def write_answer(path: str, answer: dict[str, Any]) -> None:
-    temp = path + ".part"
-    with open(temp, "w", encoding="utf-8") as out:
-        json.dump(answer, out)
-    os.replace(temp, path)
+def write_answer(request: dict[str, Any], answer: dict[str, Any]) -> None:
+    """The answer, whole or not at all as the parent sees it: to the
+    descriptor ``answer_fd`` (a memory file, Linux), emptied first, then the
+    JSON and last a newline (compact JSON has none of its own); else to the
+    file ``answer``, under another name first, then renamed."""
+    data = json.dumps(answer).encode("utf-8")
+    fd = request.get("answer_fd")
+    if fd is None or sys.platform == "win32":  # (no memory files there)
+        path = request["answer"]
+        temp = path + ".part"
+        with open(temp, "wb") as out:
+            out.write(data)
+        os.replace(temp, path)
+        return
+    os.ftruncate(fd, 0)
+    view, at = memoryview(data + b"\n"), 0  # at offset 0 whatever the descriptor's offset
+    while at < len(view):
+        at += os.pwrite(fd, view[at:], at)
 
 
 def resolve(obj: Any, dotted: str) -> Any:
@@ -263,6 +278,7 @@ def enter_containment(request: dict[str, Any]) -> None:
         policy = contain.call_policy(
             slot=int(spec["slot"]), checkout=spec["checkout"], scratch=spec["scratch"],
             workspace=spec["workspace"], cwd=spec["cwd"], writable=spec["writable"], cgroup=group,
+            keep_fds=[request["answer_fd"]] if request.get("answer_fd") is not None else [],
             limits=contain.Limits(file_size=FILE_SIZE_LIMIT, open_files=1024))
         policy = dataclasses.replace(policy, expose_ro=(*policy.expose_ro, *spec["readable"]),
                                      hide=(*policy.hide, *spec.get("hidden", ())),
@@ -282,8 +298,11 @@ def execute(request: dict[str, Any]) -> None:
         sys.stdin.buffer.read(1)
     enter_containment(request)
     limit_resources()
+    if request.get("answer_fd") is not None:
+        # Kept for the answer, but no program the student's code runs inherits it.
+        os.set_inheritable(request["answer_fd"], False)
     answer = run(request)
-    write_answer(request["answer"], answer)
+    write_answer(request, answer)
     sys.stdout.flush()
     sys.stderr.flush()
     if request.get("hold"):

@@ -19,6 +19,7 @@ from typing import Any
 from . import messages as msg
 from ._wire import decode
 from .errors import NotWritten, StudentCrashed, StudentProblem, StudentTimedOut
+from .host import HOST
 from .i18n import Text
 from .processes import ProcInfo
 
@@ -174,6 +175,59 @@ def read_answer(path: Path) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
+class Answer:
+    """Where a call writes its answer (``_child.write_answer``), and reading
+    it: on Linux a memory file the call gets as a descriptor, its answer
+    complete once it ends with a newline; elsewhere ``answer.json`` in the
+    call's ``folder``, written under another name and then renamed."""
+
+    def __init__(self, folder: Path, in_memory: bool | None = None) -> None:
+        """``in_memory``: a memory file (Linux only; the default there) or a file."""
+        self.path = folder / "answer.json"
+        self._fd = -1
+        if in_memory is None:
+            in_memory = HOST.memory_files
+        if in_memory and sys.platform == "linux":
+            self._fd = os.memfd_create("answer", os.MFD_CLOEXEC)
+
+    def fileno(self) -> int:
+        """The descriptor the call writes to; -1: it writes the file ``path``."""
+        return self._fd
+
+    def ready(self) -> bool:
+        """Whether the whole answer is there."""
+        if self._fd < 0:
+            return self.path.exists()
+        return self._bytes().endswith(b"\n")
+
+    def read(self) -> dict[str, Any]:
+        """The answer, ``{}`` when there is none (yet)."""
+        if self._fd < 0:
+            return read_answer(self.path)
+        data = self._bytes()
+        if not data.endswith(b"\n"):
+            return {}
+        try:
+            found = json.loads(data)
+        except ValueError:
+            return {}
+        return found if isinstance(found, dict) else {}
+
+    def _bytes(self) -> bytes:
+        if sys.platform != "linux" or self._fd < 0:
+            return b""
+        try:
+            return os.pread(self._fd, os.fstat(self._fd).st_size, 0)
+        except OSError:
+            return b""
+
+    def close(self) -> None:
+        if self._fd >= 0:
+            with contextlib.suppress(OSError):
+                os.close(self._fd)
+            self._fd = -1
+
+
 class Output:
     """Where one of a call's streams (``name``: stdout, stderr) goes, and what
     it held. On Linux an anonymous memory file (``memfd_create``): no file on
@@ -187,7 +241,7 @@ class Output:
         """``in_memory``: a memory file (Linux only; the default there) or a file."""
         self._path: Path | None = None
         if in_memory is None:
-            in_memory = sys.platform == "linux"
+            in_memory = HOST.memory_files
         if in_memory and sys.platform == "linux":
             self._fd = os.memfd_create(name, os.MFD_CLOEXEC)
         else:
@@ -233,3 +287,20 @@ class Output:
             with contextlib.suppress(OSError):
                 os.close(self._fd)
             self._fd = -1
+
+
+class Written:
+    """What a call writes for the parent, made before it starts: its stdout,
+    its stderr (``Output``) and its answer (``Answer``)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.stdout, self.stderr = Output(folder, "stdout"), Output(folder, "stderr")
+        self.answer = Answer(folder)
+
+    def launched(self) -> None:
+        self.stdout.launched()
+        self.stderr.launched()
+
+    def close(self) -> None:
+        for kept in (self.stdout, self.stderr, self.answer):
+            kept.close()

@@ -86,6 +86,12 @@ class Host:
         return self.tier != "windows"
 
     @property
+    def memory_files(self) -> bool:
+        """Whether a call's output and answer can be memory files
+        (``memfd_create``) handed to it by descriptor (``call.Output``)."""
+        return self.tier.startswith("linux") and hasattr(os, "memfd_create") and self.inherits_fds
+
+    @property
     def new_group(self) -> dict[str, Any]:
         """``Popen`` arguments that put a child in a process group of its own."""
         if self.tier == "windows":

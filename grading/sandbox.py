@@ -1,11 +1,11 @@
 """Student calls for one test: start them, feed them, wait, judge nothing.
 
 A ``Sandbox`` is bound to a workspace, a module and a start method. Each call
-gets a fresh working folder, stdout and stderr in files (``call.Output``: in
-memory on Linux; a pipe would block a chatty child, and grandchildren keep
-pipes open), its stdin through a pipe,
-and a process of its own from the launcher (``zygote``: a fork of a warm
-helper, or a fresh interpreter), in a session of its own. What the call left
+gets a fresh working folder, stdout, stderr and its answer in files
+(``call.Written``: in memory on Linux; a pipe would block a chatty child, and
+grandchildren keep pipes open), its stdin through a pipe, and a process of
+its own from the launcher (``zygote``: a fork of a warm helper, or a fresh
+interpreter), in a session of its own. What the call left
 behind is recorded, then its whole tree is killed (``processes``); the test
 reads the outcome from the ``Call`` (``call``). A function that hung once
 in a topic is not waited for again (``call.HangLog``: fail fast).
@@ -26,7 +26,7 @@ from typing import Any
 from . import messages as msg
 from . import processes
 from ._wire import Connect, Opaque, ProcessSnapshot, encode
-from .call import Call, HangLog, Output, StudentException, read_answer
+from .call import Call, HangLog, StudentException, Written
 from .i18n import Text
 from .processes import ProcInfo, become_subreaper, is_resource_tracker
 from .zygote import Launch, Launcher, contain_failed, contained, end_tree, memory_exceeded, pause
@@ -183,7 +183,8 @@ class Running:
         self._sandbox = sandbox
         self.function = function
         self.cwd = cwd
-        self._answer_path = folder / "answer.json"
+        self._written = written = Written(folder)
+        self._answer = written.answer
         self._result: Call | None = None
         self._timed_out = False
         self._limit: float | None = None
@@ -191,18 +192,16 @@ class Running:
         self.hang_key: str | None = None
         self.started = time.monotonic()
         stdin_r, self._stdin = os.pipe()
-        self._out, self._err = Output(folder, "stdout"), Output(folder, "stderr")
         try:
-            self._proc = sandbox.launcher.launch(Launch(request, folder, cwd, stdin_r, self._out.fileno(),
-                                                        self._err.fileno(), sandbox.writable))
+            self._proc = sandbox.launcher.launch(Launch(
+                request, folder, cwd, stdin_r, written.stdout.fileno(), written.stderr.fileno(),
+                sandbox.writable, answer=written.answer.fileno()))
         except BaseException:
-            self._out.close()
-            self._err.close()
+            written.close()
             raise
         finally:
             os.close(stdin_r)
-        self._out.launched()
-        self._err.launched()
+        written.launched()
         self.pid = self._proc.pid
         if sandbox.launcher.go_byte:
             os.write(self._stdin, b"\x01")  # it is in its job now: go on
@@ -239,17 +238,17 @@ class Running:
         deadline = time.monotonic() + timeout
         wait = POLL / 8  # most calls answer within milliseconds: look soon, then less often
         while time.monotonic() < deadline:
-            if self._answer_path.exists():
+            if self._answer.ready():
                 return True
             if not self.alive():
-                return self._answer_path.exists()
+                return self._answer.ready()
             pause(self._proc, wait)  # woken early when the call ends (its answer is written by then)
             wait = min(wait * 2, POLL)
-        return self._answer_path.exists()
+        return self._answer.ready()
 
     def raised(self) -> bool:
         """Whether the function is known to have raised (its answer is an error)."""
-        return "error" in read_answer(self._answer_path)
+        return "error" in self._answer.read()
 
     def finish(self, timeout: float = 10.0, keep_children: bool = False) -> Call:
         """Let the call go on to its end (stdin closed), killing it after ``timeout``."""
@@ -296,10 +295,11 @@ class Running:
             end_tree(self._proc, self._born)
         wall = time.monotonic() - self.started
         self._sandbox.forget(self)
-        answer = read_answer(self._answer_path)
+        answer = self._answer.read()
+        stdout, stderr = self._written.stdout.read(), self._written.stderr.read()
+        self._written.close()
         self._result = Call.from_answer(
-            answer, self._out.read(), self._err.read(), function=self.function,
-            timed_out=self._timed_out or not exited,
+            answer, stdout, stderr, function=self.function, timed_out=self._timed_out or not exited,
             exit_code=self._proc.poll(), wall=wall, pid=self.pid, leftovers=leftovers, cwd=self.cwd,
             time_limit=self._limit, memory_limit=memory_exceeded(self._proc),
             contain_failed=not answer and contain_failed(self._proc.poll()))

@@ -103,6 +103,9 @@ class Launch:
     stdout: int
     stderr: int
     writable: tuple[Path, ...] = ()
+    #: The descriptor the call writes its answer to (``call.Answer``); -1:
+    #: it writes the file the request names.
+    answer: int = -1
 
 
 class Launcher(Protocol):
@@ -401,10 +404,13 @@ class ColdLauncher:
 
     def _start(self, spec: Launch, request: Mapping[str, Any]) -> Killable:
         request_path = spec.folder / "request.json"
-        request_path.write_text(json.dumps({**request, "go": self.go_byte}), encoding="utf-8")
+        answer = {"answer_fd": spec.answer} if spec.answer >= 0 else {}
+        request_path.write_text(json.dumps({**request, **answer, "go": self.go_byte}), encoding="utf-8")
         command = [HOST.call_executable, *CHILD_FLAGS, str(CHILD_SCRIPT), str(request_path)]
         streams: dict[str, Any] = {"cwd": spec.cwd, "stdin": spec.stdin, "stdout": spec.stdout,
                                    "stderr": spec.stderr, "env": child_environment()}
+        if spec.answer >= 0:
+            streams["pass_fds"] = (spec.answer,)
         if sys.platform == "win32":
             from ._winjob import Job, JobPopen
 
@@ -517,8 +523,11 @@ class WarmLauncher:
         self._factory_failed = False
 
     def launch(self, spec: Launch) -> Killable:
+        # The answer's descriptor, if any, becomes the call's descriptor 3.
+        fds = [spec.stdin, spec.stdout, spec.stderr, *([spec.answer] if spec.answer >= 0 else [])]
+        answer = {"answer_fd": 3} if spec.answer >= 0 else {}
         return _contained_launch(spec, lambda request: self.fork(
-            {**request, "cwd": str(spec.cwd)}, [spec.stdin, spec.stdout, spec.stderr]))
+            {**request, **answer, "cwd": str(spec.cwd)}, fds))
 
     def fork(self, request: Mapping[str, Any], fds: Sequence[int]) -> WarmHandle:
         """Have the helper fork a child for ``request``, with ``fds`` as its

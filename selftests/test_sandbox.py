@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -14,8 +15,9 @@ import psutil
 import pytest
 
 from grading import processes, zygote
-from grading.call import Output
+from grading.call import Answer, Output
 from grading.errors import NotWritten, StudentCrashed, StudentTimedOut
+from grading.host import HOST
 from grading.processes import REAPER
 from grading.sandbox import Connect, Opaque, ProcessSnapshot, Sandbox, become_subreaper
 from grading.zygote import ColdLauncher, Launcher, WarmLauncher
@@ -180,11 +182,36 @@ def test_an_output_keeps_what_was_written_and_cuts_the_rest(tmp_path: Path, in_m
         assert out.read() == ""  # read once: its descriptor was all there was, and it is closed
 
 
-def test_a_call_makes_no_output_files_on_linux(box: Sandbox) -> None:
+@pytest.mark.parametrize("in_memory", [True, False], ids=["memory file", "file"])
+def test_an_answer_is_there_only_when_whole(tmp_path: Path, in_memory: bool) -> None:
+    """call.Answer and _child.write_answer: written by another process; a
+    memory file's answer counts once its closing newline is there."""
+    if in_memory and sys.platform != "linux":
+        pytest.skip("memory files are Linux's")
+    answer = Answer(tmp_path, in_memory=in_memory)
+    assert not answer.ready() and answer.read() == {}
+    if in_memory:
+        os.write(answer.fileno(), b'{"returned": tr')  # half of it: not there yet
+        assert not answer.ready() and answer.read() == {}
+    request = {"answer": str(answer.path)} if answer.fileno() < 0 else {"answer_fd": answer.fileno()}
+    code = ("import json, sys; sys.path.insert(0, sys.argv[1]); from grading import _child; "
+            "_child.write_answer(json.loads(sys.argv[2]), {'returned': True, 'value': 3})")
+    written = subprocess.run([sys.executable, "-c", code, str(ROOT), json.dumps(request)],
+                             pass_fds=[answer.fileno()] if in_memory else [], timeout=60)
+    assert written.returncode == 0
+    assert answer.ready() and answer.read() == {"returned": True, "value": 3}
+    assert [p.name for p in tmp_path.iterdir()] == ([] if in_memory else ["answer.json"])
+    answer.close()
+
+
+def test_a_call_makes_no_files_of_its_own_but_its_folder_on_linux(box: Sandbox) -> None:
     result = box.call("chatty", 10)
     assert result.unwrap() == 10 and result.stdout
-    made = {p.name for p in result.cwd.parent.iterdir()}
-    assert made.isdisjoint({"stdout", "stderr"}) if sys.platform == "linux" else made >= {"stdout", "stderr"}
+    made = {p.name for p in result.cwd.parent.iterdir()} - {"request.json"}  # (the cold path's)
+    if HOST.memory_files:
+        assert made == {result.cwd.name}, made
+    else:
+        assert made >= {"stdout", "stderr", "answer.json"}, made
 
 
 def test_stdin_feeds_input(box: Sandbox) -> None:
