@@ -289,18 +289,40 @@ class Output:
             self._fd = -1
 
 
-class Written:
-    """What a call writes for the parent, made before it starts: its stdout,
-    its stderr (``Output``) and its answer (``Answer``)."""
+class Streams:
+    """A call's standard streams and its answer, made before it starts: its
+    stdin, a pipe the parent feeds; its stdout and stderr (``Output``) and
+    its answer (``Answer``), written for the parent."""
 
     def __init__(self, folder: Path) -> None:
+        self.stdin, self._feed = os.pipe()  # the call's end, ours
         self.stdout, self.stderr = Output(folder, "stdout"), Output(folder, "stderr")
         self.answer = Answer(folder)
 
     def launched(self) -> None:
+        """The call holds its own descriptors now: ours of its ends go."""
+        with contextlib.suppress(OSError):
+            os.close(self.stdin)
         self.stdout.launched()
         self.stderr.launched()
 
+    def feed(self, data: bytes) -> None:
+        """Write ``data`` to the call's stdin (all of it, unless the call is gone)."""
+        view = memoryview(data)
+        try:
+            while view:
+                view = view[os.write(self._feed, view):]
+        except OSError:
+            pass  # the child is gone already; its answer (or none) says why
+
+    def close_stdin(self) -> None:
+        """End of input for the call."""
+        if self._feed >= 0:
+            with contextlib.suppress(OSError):
+                os.close(self._feed)
+            self._feed = -1
+
     def close(self) -> None:
+        self.close_stdin()
         for kept in (self.stdout, self.stderr, self.answer):
             kept.close()

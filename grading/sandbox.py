@@ -2,7 +2,7 @@
 
 A ``Sandbox`` is bound to a workspace, a module and a start method. Each call
 gets a fresh working folder, stdout, stderr and its answer in files
-(``call.Written``: in memory on Linux; a pipe would block a chatty child, and
+(``call.Streams``: in memory on Linux; a pipe would block a chatty child, and
 grandchildren keep pipes open), its stdin through a pipe, and a process of
 its own from the launcher (``zygote``: a fork of a warm helper, or a fresh
 interpreter), in a session of its own. What the call left
@@ -13,7 +13,6 @@ in a topic is not waited for again (``call.HangLog``: fail fast).
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
 import subprocess
@@ -26,7 +25,7 @@ from typing import Any
 from . import messages as msg
 from . import processes
 from ._wire import Connect, Opaque, ProcessSnapshot, encode
-from .call import Call, HangLog, StudentException, Written
+from .call import Call, HangLog, Streams, StudentException
 from .i18n import Text
 from .processes import ProcInfo, become_subreaper, is_resource_tracker
 from .zygote import Launch, Launcher, contain_failed, contained, end_tree, memory_exceeded, pause
@@ -183,35 +182,33 @@ class Running:
         self._sandbox = sandbox
         self.function = function
         self.cwd = cwd
-        self._written = written = Written(folder)
-        self._answer = written.answer
+        self._streams = streams = Streams(folder)
+        self._answer = streams.answer
         self._result: Call | None = None
         self._timed_out = False
         self._limit: float | None = None
         #: Under which key a hang of this call is remembered (None: not at all).
         self.hang_key: str | None = None
         self.started = time.monotonic()
-        stdin_r, self._stdin = os.pipe()
         try:
             self._proc = sandbox.launcher.launch(Launch(
-                request, folder, cwd, stdin_r, written.stdout.fileno(), written.stderr.fileno(),
-                sandbox.writable, answer=written.answer.fileno()))
+                request, folder, cwd, streams.stdin, streams.stdout.fileno(), streams.stderr.fileno(),
+                sandbox.writable, answer=streams.answer.fileno()))
         except BaseException:
-            written.close()
+            streams.close()
             raise
         finally:
-            os.close(stdin_r)
-        written.launched()
+            streams.launched()
         self.pid = self._proc.pid
         if sandbox.launcher.go_byte:
-            os.write(self._stdin, b"\x01")  # it is in its job now: go on
+            streams.feed(b"\x01")  # it is in its job now: go on
         found, self._born = processes.open_process(self.pid)
         #: The call's interpreter in the process table (psutil), for tests that look at it.
         self.process = found if found is not None else processes.Gone(self.pid)
         if stdin is not None:
-            _feed(self._stdin, stdin.encode("utf-8") if isinstance(stdin, str) else stdin)
+            streams.feed(stdin.encode("utf-8") if isinstance(stdin, str) else stdin)
         if not hold:
-            self._close_stdin()
+            streams.close_stdin()
 
     def __enter__(self) -> Running:
         return self
@@ -255,7 +252,7 @@ class Running:
         if self._result is not None:
             return self._result
         self._limit = timeout
-        self._close_stdin()
+        self._streams.close_stdin()
         try:
             self._proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
@@ -268,14 +265,8 @@ class Running:
             return self._result
         return self._collect(keep_children=False)
 
-    def _close_stdin(self) -> None:
-        if self._stdin >= 0:
-            with contextlib.suppress(OSError):
-                os.close(self._stdin)
-            self._stdin = -1
-
     def _collect(self, keep_children: bool) -> Call:
-        self._close_stdin()
+        self._streams.close_stdin()
         exited = self._proc.poll() is not None
         live = self._sandbox.live_roots()
         # What is left of the tree, recorded before anything is killed.
@@ -296,8 +287,8 @@ class Running:
         wall = time.monotonic() - self.started
         self._sandbox.forget(self)
         answer = self._answer.read()
-        stdout, stderr = self._written.stdout.read(), self._written.stderr.read()
-        self._written.close()
+        stdout, stderr = self._streams.stdout.read(), self._streams.stderr.read()
+        self._streams.close()
         self._result = Call.from_answer(
             answer, stdout, stderr, function=self.function, timed_out=self._timed_out or not exited,
             exit_code=self._proc.poll(), wall=wall, pid=self.pid, leftovers=leftovers, cwd=self.cwd,
@@ -307,12 +298,3 @@ class Running:
         if self._timed_out and not self._result.returned and self.hang_key is not None:
             self._sandbox.record_hang(self.hang_key, self._limit or round(wall, 1))
         return self._result
-
-
-def _feed(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    try:
-        while view:
-            view = view[os.write(fd, view):]
-    except OSError:
-        pass  # the child is gone already; its answer (or none) says why
