@@ -188,3 +188,15 @@ def test_the_report_survives_a_narrow_console_encoding(tmp_path: Path) -> None:
                           timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert "多道技术" in proc.stdout.decode("utf-8")
+
+
+def test_missing_packages_are_named_with_the_command_that_installs_them() -> None:
+    """Without its site-packages (``-S``) the interpreter has none of the
+    grader's packages: one plain message and exit status 2, no traceback."""
+    done = subprocess.run([sys.executable, "-I", "-S", str(ROOT / "grader.py"), "--list"], cwd=ROOT,
+                          capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=60)
+    assert done.returncode == cli.EXIT_USAGE
+    assert "Traceback" not in done.stderr
+    assert "not installed for this Python: pytest, pytest-timeout, psutil, rich" in done.stderr
+    assert f'"{sys.executable}" -m pip install -r requirements.txt' in done.stderr
+    assert "软件包没有为这个 Python 安装" in done.stderr
