@@ -80,13 +80,13 @@ def main() -> None:
             print("calls made from this process; scratch in the system's temporary folder", flush=True)
             compare(args.calls, scratch)
             return
-        print("calls contained, made from pid 1 of a topic's namespaces; scratch in memory",
-              flush=True)
         child = os.fork()
         if child == 0:
             code = 0
             try:
-                contain.enter_topic(scratch=str(scratch))  # returns in pid 1 of the namespaces
+                in_memory = contain.enter_topic(scratch=str(scratch))  # returns in pid 1 of the namespaces
+                print("calls contained, made from pid 1 of a topic's namespaces; scratch "
+                      + ("in memory" if in_memory else "on disk"), flush=True)
                 compare(args.calls, scratch)
             except BaseException:  # noqa: BLE001 - said here: this fork never unwinds
                 traceback.print_exc()

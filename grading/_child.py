@@ -181,6 +181,12 @@ def write_answer(request: dict[str, Any], answer: dict[str, Any]) -> None:
             out.write(data)
         os.replace(temp, path)
         return
+    try:
+        found = os.fstat(fd)
+    except OSError:
+        return  # closed by the student's code: no answer, as after os._exit
+    if [found.st_dev, found.st_ino] != request.get("answer_file", [found.st_dev, found.st_ino]):
+        return  # the number is another file now (the student's): never written to
     os.ftruncate(fd, 0)
     view, at = memoryview(data + b"\n"), 0  # at offset 0 whatever the descriptor's offset
     while at < len(view):
@@ -299,8 +305,12 @@ def execute(request: dict[str, Any]) -> None:
     enter_containment(request)
     limit_resources()
     if request.get("answer_fd") is not None:
-        # Kept for the answer, but no program the student's code runs inherits it.
-        os.set_inheritable(request["answer_fd"], False)
+        # Kept for the answer, but no program the student's code runs inherits it;
+        # and which file it is, should the student's code close it and open another.
+        fd = request["answer_fd"]
+        os.set_inheritable(fd, False)
+        found = os.fstat(fd)
+        request["answer_file"] = [found.st_dev, found.st_ino]
     answer = run(request)
     write_answer(request, answer)
     sys.stdout.flush()

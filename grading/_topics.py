@@ -25,6 +25,7 @@ with its own ``/proc``, loopback only, and its scratch folder (the request's
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import tempfile
 from typing import Any
@@ -85,6 +86,11 @@ def remember_hook_signatures() -> None:
 
 def main() -> None:
     if sys.argv[1] == "--serve":
+        # grader.py may start this helper before it has set its own signal
+        # handlers (grading/early.py): a grader started with Ctrl-C ignored (a
+        # background job) would pass that on to every topic and call. As if
+        # started after them, Ctrl-C raises here as in any interpreter.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         try:
             remember_hook_signatures()
         except Exception:  # noqa: BLE001 - an optimisation only: the topics make their own

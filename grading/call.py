@@ -184,25 +184,34 @@ class Answer:
     def __init__(self, folder: Path, in_memory: bool | None = None) -> None:
         """``in_memory``: a memory file (Linux only; the default there) or a file."""
         self.path = folder / "answer.json"
-        self._fd = -1
         if in_memory is None:
             in_memory = HOST.memory_files
-        if in_memory and sys.platform == "linux":
-            self._fd = os.memfd_create("answer", os.MFD_CLOEXEC)
+        self._fd = _memory_file("answer") if in_memory else -1
+        #: What the memory file held when it was closed (None: still open, or a file).
+        self._final: bytes | None = None
 
     def fileno(self) -> int:
         """The descriptor the call writes to; -1: it writes the file ``path``."""
         return self._fd
 
     def ready(self) -> bool:
-        """Whether the whole answer is there."""
+        """Whether the whole answer is there (its last byte, not all of it, is
+        read: the call may have grown the file to any size)."""
+        if self._final is not None:
+            return self._final.endswith(b"\n")
         if self._fd < 0:
             return self.path.exists()
-        return self._bytes().endswith(b"\n")
+        if sys.platform != "linux":
+            return False
+        try:
+            size = os.fstat(self._fd).st_size
+            return size > 0 and os.pread(self._fd, 1, size - 1) == b"\n"
+        except OSError:
+            return False
 
     def read(self) -> dict[str, Any]:
         """The answer, ``{}`` when there is none (yet)."""
-        if self._fd < 0:
+        if self._fd < 0 and self._final is None:
             return read_answer(self.path)
         data = self._bytes()
         if not data.endswith(b"\n"):
@@ -214,7 +223,9 @@ class Answer:
         return found if isinstance(found, dict) else {}
 
     def _bytes(self) -> bytes:
-        if sys.platform != "linux" or self._fd < 0:
+        if self._final is not None:
+            return self._final
+        if sys.platform != "linux" or self._fd < 0 or not self.ready():
             return b""
         try:
             return os.pread(self._fd, os.fstat(self._fd).st_size, 0)
@@ -222,10 +233,23 @@ class Answer:
             return b""
 
     def close(self) -> None:
+        """Done with the memory file: what it held stays readable."""
         if self._fd >= 0:
+            self._final = self._bytes()
             with contextlib.suppress(OSError):
                 os.close(self._fd)
             self._fd = -1
+
+
+def _memory_file(name: str) -> int:
+    """A new memory file's descriptor (close-on-exec), -1 where the kernel
+    refuses one (too old, a seccomp filter, no descriptors left): a file then."""
+    if sys.platform != "linux":
+        return -1
+    try:
+        return os.memfd_create(name, os.MFD_CLOEXEC)
+    except OSError:
+        return -1
 
 
 class Output:
@@ -242,9 +266,8 @@ class Output:
         self._path: Path | None = None
         if in_memory is None:
             in_memory = HOST.memory_files
-        if in_memory and sys.platform == "linux":
-            self._fd = os.memfd_create(name, os.MFD_CLOEXEC)
-        else:
+        self._fd = _memory_file(name) if in_memory else -1
+        if self._fd < 0:
             self._path = folder / name
             self._fd = os.open(self._path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC
                                | getattr(os, "O_BINARY", 0), 0o644)

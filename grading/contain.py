@@ -931,7 +931,7 @@ def topic_command(command: Sequence[str], scratch: str | None = None) -> list[st
             *command]
 
 
-def enter_topic(net: bool = True, scratch: str | None = None) -> None:
+def enter_topic(net: bool = True, scratch: str | None = None) -> bool:
     """Move the calling process into the topic's own pid, mount and network
     namespaces, in process: the warm topic runner's forked child calls it
     before pytest starts. The caller forks once more: the new child returns
@@ -939,23 +939,24 @@ def enter_topic(net: bool = True, scratch: str | None = None) -> None:
     and ``scratch`` in memory; this process stays outside, waits, and ends
     as that child ended (its exit status, or the same signal), never
     returning. Killed, it takes pid 1 with it (``PR_SET_PDEATHSIG``), and the
-    kernel everything in the namespace. The process must be single-threaded."""
+    kernel everything in the namespace. The process must be single-threaded.
+    Returns whether ``scratch`` is in memory (see ``scratch_in_memory``)."""
     if sys.platform != "linux":
         raise ContainError(errno.ENOSYS, "topic namespaces: Linux only")
     unshare(CLONE_NEWPID | CLONE_NEWNS | (CLONE_NEWNET if net else 0))
     child = os.fork()
     if child == 0:
         try:
-            _become_topic(net, scratch)
+            return _become_topic(net, scratch)
         except BaseException as exc:  # noqa: BLE001 - never run the topic half contained
             os.write(2, f"topic namespace: {exc}\n".encode())
             os._exit(CONTAIN_FAILED)
-        return
     os._exit(_wait_as(child))
 
 
-def _become_topic(net: bool, scratch: str | None) -> None:
-    """pid 1 of a topic's new namespaces, before its test process runs."""
+def _become_topic(net: bool, scratch: str | None) -> bool:
+    """pid 1 of a topic's new namespaces, before its test process runs;
+    whether ``scratch`` is in memory."""
     if sys.platform != "linux":
         raise ContainError(errno.ENOSYS, "topic namespaces: Linux only")
     prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
@@ -963,21 +964,24 @@ def _become_topic(net: bool, scratch: str | None) -> None:
     mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
     if net:
         loopback_up()
-    if scratch:
-        scratch_in_memory(scratch)
+    if not scratch:
+        return False
+    return scratch_in_memory(scratch)
 
 
-#: The size of a topic's scratch in memory (``scratch_in_memory``): the
-#: biggest upload of the tests is 128 MiB, and each test's files go at its end.
+#: The size of a topic's scratch in memory (``scratch_in_memory``). What is
+#: written there is small: the calls' folders and what student code writes in
+#: its working folder (the tests' own files, uploads included, are under
+#: pytest's basetemp, on disk), and each test's calls' folders go at its end.
 SCRATCH_SIZE = 1 << 30
 
 
 def scratch_in_memory(folder: str) -> bool:
     """Mount a tmpfs over ``folder`` (the topic's scratch, still empty), in this
     process's own mount namespace, with the folder's owner and mode: the
-    test process makes a few folders and files for every call (working
-    folder, captured output, answer), and on a journaled disk each one costs
-    a quarter of a millisecond or more, on tmpfs a hundredth of that. What a
+    test process makes folders for every call (and, where output and answer
+    are not memory files, files), and on a journaled disk each one costs a
+    quarter of a millisecond or more, on tmpfs a hundredth of that. What a
     call writes there is charged to the call's memory cgroup, as its other
     memory is; the namespace's end frees it all. Only where the machine has
     four times ``SCRATCH_SIZE`` of memory available: otherwise, and if the

@@ -25,9 +25,10 @@ TOPICS_SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_topic
 #: Isolated, no site (the grader's sys.path is passed instead), no bytecode: see _topics.
 TOPIC_FLAGS = ("-I", "-S", "-B")
 
-#: ``grader.py`` arguments that grade nothing: no helper is started for them.
-#: The instructor's commands (``cli.COMMANDS``) run grades of their own making.
-NOT_GRADING = frozenset({"--list", "--hint", "--help", "-h"})
+#: ``grader.py`` arguments that grade nothing here: no helper is started for
+#: them (``--watch`` grades in a ``grader.py`` of its own each time). The
+#: instructor's commands (``cli.COMMANDS``) run grades of their own making.
+NOT_GRADING = frozenset({"--list", "--hint", "--help", "-h", "--watch"})
 COMMANDS = frozenset({"verify", "batch", "merge", "export", "gradescope-bundle"})
 
 _started: tuple[list[str], dict[str, str], subprocess.Popen[bytes], socket.socket] | None = None
@@ -84,10 +85,13 @@ def take(command: list[str], env: dict[str, str]) -> tuple[subprocess.Popen[byte
     wanted, had, proc, sock = found
     if wanted == command and had == env and proc.poll() is None:
         return proc, sock
-    sock.close()  # the helper exits when its socket closes
-    try:
-        proc.wait(timeout=5)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+    stop(proc, sock)
     return None
+
+
+def stop(proc: subprocess.Popen[bytes], sock: socket.socket) -> None:
+    """End a helper that was started and not used: now, not once it has loaded."""
+    sock.close()
+    if proc.poll() is None:
+        proc.kill()
+    proc.wait()

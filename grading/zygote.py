@@ -59,7 +59,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, cast
 
-from . import contain, processes
+from . import contain, early, processes
 from .host import HOST
 from .processes import Killable
 
@@ -594,6 +594,9 @@ class WarmLauncher:
     def close(self) -> None:
         with self._lock:
             self._stop_helper()
+            if self._started is not None:  # never used
+                (proc, ours), self._started = self._started, None
+                early.stop(proc, ours)
 
     def _ensure(self) -> socket.socket:
         if sys.platform == "win32":
@@ -604,12 +607,13 @@ class WarmLauncher:
         if self._started is not None:
             (proc, ours), self._started = self._started, None
             with processes.REAPER.lock:  # as start_root(..., harness=True) would have
-                processes.REAPER.roots.add(proc.pid)
-                processes.REAPER.harness.add(proc.pid)
-            if proc.poll() is None:
-                self._helper = proc
+                if proc.poll() is None:
+                    processes.REAPER.roots.add(proc.pid)
+                    processes.REAPER.harness.add(proc.pid)
+                    self._helper = proc
+            if self._helper is proc:
                 return self._serve(ours)
-            ours.close()
+            ours.close()  # it died: a new one
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         environment = self._environment if self._environment is not None else child_environment()
         with theirs:

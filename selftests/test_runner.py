@@ -142,6 +142,8 @@ def test_the_runner_takes_the_topic_helper_grader_py_started(monkeypatch: pytest
         if same:
             warm.start()
             assert warm._helper is proc and proc.poll() is None
+            launcher.close()
+            assert proc.wait(timeout=10) is not None
         else:
             assert proc.wait(timeout=10) is not None  # stopped: its socket was closed
             assert warm._started is None
@@ -150,12 +152,25 @@ def test_the_runner_takes_the_topic_helper_grader_py_started(monkeypatch: pytest
     assert early._started is None  # taken once
 
 
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="the warm topic helper needs fork")
+def test_a_topic_helper_taken_but_never_used_ends_with_the_launcher(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("GRADING_LAUNCHER", raising=False)
+    early.start([])
+    assert early._started is not None
+    proc = early._started[2]
+    launcher = runner.TopicLauncher(warm=True)
+    assert launcher._warm is not None and launcher._warm._started is not None  # taken, no topic yet
+    launcher.close()
+    assert proc.wait(timeout=10) is not None
+
+
 def test_what_grades_is_what_the_grader_grades() -> None:
     """early.grades guesses from the words alone: the instructor's commands and
     the options that grade nothing start no helper."""
     from grading import cli
     assert set(cli.COMMANDS) == early.COMMANDS
     assert early.grades([]) and early.grades(["concepts", "--workspace", "solutions"])
-    assert early.grades(["--watch"])
-    for argv in (["--list"], ["--hint", "concepts"], ["--hint=concepts"], ["-h"], ["verify"], ["batch", "x"]):
+    # --watch grades in a grader.py of its own each time: that one starts its helper.
+    for argv in (["--list"], ["--hint", "concepts"], ["--hint=concepts"], ["-h"], ["verify"], ["batch", "x"],
+                 ["--watch"]):
         assert not early.grades(argv), argv

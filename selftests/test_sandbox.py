@@ -47,6 +47,13 @@ def chatty(n):
     sys.stdout.write("x" * n)
     return n
 
+def reopen(path):
+    os.closerange(3, 1024)  # the harness's descriptors too
+    keep = open(path, "w")  # takes the lowest free number
+    keep.write("mine")
+    keep.flush()
+    return 1
+
 def ask():
     return input("name? ")
 
@@ -202,6 +209,16 @@ def test_an_answer_is_there_only_when_whole(tmp_path: Path, in_memory: bool) -> 
     assert answer.ready() and answer.read() == {"returned": True, "value": 3}
     assert [p.name for p in tmp_path.iterdir()] == ([] if in_memory else ["answer.json"])
     answer.close()
+    assert answer.ready() and answer.read() == {"returned": True, "value": 3}  # still, once closed
+
+
+def test_a_file_opened_on_the_answers_old_number_is_never_written_to(box: Sandbox, tmp_path: Path) -> None:
+    """The student's code closes every descriptor and opens a file: it may
+    get the number the answer had; the answer is then not written (the call
+    gave none), and the student's file is left as it wrote it."""
+    result = box.call("reopen", str(tmp_path / "mine.txt"))
+    assert (tmp_path / "mine.txt").read_text() == "mine"
+    assert not result.returned
 
 
 def test_a_call_makes_no_files_of_its_own_but_its_folder_on_linux(box: Sandbox) -> None:
