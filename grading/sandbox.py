@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import tempfile
 import time
 from collections.abc import Sequence
@@ -28,7 +27,16 @@ from ._wire import Connect, Opaque, ProcessSnapshot, encode
 from .call import Call, HangLog, Streams, StudentException
 from .i18n import Text
 from .processes import ProcInfo, become_subreaper, is_resource_tracker
-from .zygote import Launch, Launcher, contain_failed, contained, end_tree, memory_exceeded, pause
+from .zygote import (
+    Launch,
+    Launcher,
+    contain_failed,
+    contained,
+    end_tree,
+    ended_within,
+    memory_exceeded,
+    pause,
+)
 from .zygote import launcher as default_launcher
 
 __all__ = ["Call", "Connect", "HangLog", "Opaque", "ProcInfo", "ProcessSnapshot", "Running", "Sandbox",
@@ -253,10 +261,7 @@ class Running:
             return self._result
         self._limit = timeout
         self._streams.close_stdin()
-        try:
-            self._proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            self._timed_out = True
+        self._timed_out = not ended_within(self._proc, timeout)
         return self._collect(keep_children=keep_children)
 
     def stop(self) -> Call:
