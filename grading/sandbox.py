@@ -27,16 +27,7 @@ from ._wire import Connect, Opaque, ProcessSnapshot, encode
 from .call import Call, HangLog, Streams, StudentException
 from .i18n import Text
 from .processes import ProcInfo, become_subreaper, is_resource_tracker
-from .zygote import (
-    Launch,
-    Launcher,
-    contain_failed,
-    contained,
-    end_tree,
-    ended_within,
-    memory_exceeded,
-    pause,
-)
+from .zygote import Launch, Launcher, contain_failed, contained, end_tree, ended_within, memory_exceeded
 from .zygote import launcher as default_launcher
 
 __all__ = ["Call", "Connect", "HangLog", "Opaque", "ProcInfo", "ProcessSnapshot", "Running", "Sandbox",
@@ -191,7 +182,6 @@ class Running:
         self.function = function
         self.cwd = cwd
         self._streams = streams = Streams(folder)
-        self._answer = streams.answer
         self._result: Call | None = None
         self._timed_out = False
         self._limit: float | None = None
@@ -243,17 +233,17 @@ class Running:
         deadline = time.monotonic() + timeout
         wait = POLL / 8  # most calls answer within milliseconds: look soon, then less often
         while time.monotonic() < deadline:
-            if self._answer.ready():
+            if self._streams.answer.ready():
                 return True
             if not self.alive():
-                return self._answer.ready()
-            pause(self._proc, wait)  # woken early when the call ends (its answer is written by then)
+                return self._streams.answer.ready()
+            ended_within(self._proc, wait)  # woken early when the call ends (its answer is written by then)
             wait = min(wait * 2, POLL)
-        return self._answer.ready()
+        return self._streams.answer.ready()
 
     def raised(self) -> bool:
         """Whether the function is known to have raised (its answer is an error)."""
-        return "error" in self._answer.read()
+        return "error" in self._streams.answer.read()
 
     def finish(self, timeout: float = 10.0, keep_children: bool = False) -> Call:
         """Let the call go on to its end (stdin closed), killing it after ``timeout``."""
@@ -291,7 +281,7 @@ class Running:
             end_tree(self._proc, self._born)
         wall = time.monotonic() - self.started
         self._sandbox.forget(self)
-        answer = self._answer.read()
+        answer = self._streams.answer.read()
         stdout, stderr = self._streams.stdout.read(), self._streams.stderr.read()
         self._streams.close()
         self._result = Call.from_answer(

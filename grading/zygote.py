@@ -426,11 +426,6 @@ class ColdLauncher:
         return processes.start_root(command, **streams, **HOST.new_group)
 
 
-def pause(proc: Killable, seconds: float) -> None:
-    """Sleep ``seconds``, or less should the call end meanwhile."""
-    ended_within(proc, seconds)
-
-
 def ended_within(proc: Killable, seconds: float) -> bool:
     """Wait up to ``seconds`` for the call's process to end; whether it did.
     Woken by the end itself: a warm call's is reported by its helper, a cold

@@ -453,8 +453,8 @@ def test_a_call_from_a_spare_does_not_claim_an_orphan_born_before_it_began(tmp_p
 
 @pytest.mark.skipif(sys.platform == "win32", reason="no fork: no warm helper")
 def test_a_pause_ends_when_the_warm_call_ends(tmp_path: Path) -> None:
-    """Running.returned waits between its looks with zygote.pause: a warm
-    call's end (the helper's report) cuts the wait short."""
+    """Running.returned waits between its looks with zygote.ended_within: a
+    warm call's end (the helper's report) cuts the wait short."""
     (tmp_path / "mod.py").write_text(textwrap.dedent(MODULE), encoding="utf-8")
     become_subreaper()
     launcher = WarmLauncher()
@@ -462,7 +462,7 @@ def test_a_pause_ends_when_the_warm_call_ends(tmp_path: Path) -> None:
     try:
         running = box.start("child", 0.2)
         started = time.monotonic()
-        zygote.pause(running._proc, 30)
+        assert zygote.ended_within(running._proc, 30)
         assert time.monotonic() - started < 15 and not running.alive()
         running.finish()
     finally:
