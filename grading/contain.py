@@ -998,15 +998,59 @@ def scratch_in_memory(folder: str) -> bool:
 
 
 def _available_memory() -> int:
-    """``MemAvailable`` of ``/proc/meminfo``, in bytes (0 when unknown)."""
+    """Bytes this process may still take: ``MemAvailable`` of ``/proc/meminfo``,
+    or less where a memory cgroup above it leaves less room (a container's
+    limit: the machine's figure says nothing of it). 0 when unknown."""
+    found = 0
     try:
         with open("/proc/meminfo", encoding="ascii") as info:
             for line in info:
                 if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
+                    found = int(line.split()[1]) * 1024
+                    break
     except (OSError, ValueError, IndexError):
         pass
-    return 0
+    room = _cgroup_memory_room()
+    return found if room is None else min(found, room)
+
+
+#: Per memory hierarchy kind: the files of a group's limit and of its usage.
+_MEMORY_FILES = {"cgroup2": ("", "memory.max", "memory.current"),
+                 "cgroup": ("memory", "memory.limit_in_bytes", "memory.usage_in_bytes")}
+
+
+def _cgroup_memory_room() -> int | None:
+    """The least room (limit minus usage) among this process's memory
+    cgroups and those above them, up to the hierarchy's root; None where
+    none has a limit that can be read."""
+    own = _own_cgroups()
+    rooms = []
+    for target, fstype, options in _mounts():
+        if fstype not in _MEMORY_FILES:
+            continue
+        controller, limit_file, usage_file = _MEMORY_FILES[fstype]
+        path = own.get(controller)
+        if path is None or (controller and controller not in options.split(",")) or ".." in path:
+            continue  # not this hierarchy's memory, or above the namespace's root
+        top = Path(target)
+        folder = top / path.lstrip("/")
+        while True:
+            limit, usage = _read_bytes(folder / limit_file), _read_bytes(folder / usage_file)
+            if limit is not None and usage is not None:
+                rooms.append(max(0, limit - usage))
+            if folder == top or top not in folder.parents:
+                break
+            folder = folder.parent
+    return min(rooms) if rooms else None
+
+
+def _read_bytes(path: Path) -> int | None:
+    """A cgroup file's number of bytes; None for "max", or when unreadable."""
+    try:
+        text = path.read_text(encoding="ascii").strip()
+        return None if text == "max" else int(text)
+    except (OSError, ValueError):
+        return None
 
 
 #: The namespaces a topic's call helper shares with the topic's test process,

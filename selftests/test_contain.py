@@ -721,3 +721,36 @@ def test_memory_6g_at_import_is_memory_exceeded(area: dict[str, Path], group: co
     assert contain.memory_exceeded(group)
     peak = group.memory_peak()
     assert peak is None or peak <= 130 << 20
+
+
+@pytest.mark.parametrize("kind", ["cgroup", "cgroup2"])
+def test_the_room_for_the_scratch_counts_a_container_limit(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str) -> None:
+    """contain._available_memory: the least room under the memory limits of
+    the grader's cgroup and those above it (a container's 2 GiB on a big
+    machine), not only the machine's free memory; no limit anywhere: the
+    machine's figure."""
+    limit_file, usage_file = ("memory.limit_in_bytes", "memory.usage_in_bytes") if kind == "cgroup" \
+        else ("memory.max", "memory.current")
+    top = tmp_path / "memory"
+    own = top / "docker" / "abc"
+    own.mkdir(parents=True)
+    for folder, limit, usage in ((top, "max" if kind == "cgroup2" else str(1 << 62), 5 << 30),
+                                 (top / "docker", "max", 3 << 30),
+                                 (own, str(2 << 30), 1 << 29)):
+        (folder / limit_file).write_text(f"{limit}\n")
+        (folder / usage_file).write_text(f"{usage}\n")
+    options = "rw,nosuid,memory" if kind == "cgroup" else "rw,nosuid"
+    monkeypatch.setattr(contain, "_mounts", lambda: [("/proc", "proc", "rw"), (str(top), kind, options)])
+    controller = "memory" if kind == "cgroup" else ""  # v2: the one tree
+    monkeypatch.setattr(contain, "_own_cgroups", lambda: {controller: "/docker/abc"})
+    assert contain._cgroup_memory_room() == (2 << 30) - (1 << 29)
+    assert contain._available_memory() <= (2 << 30) - (1 << 29)
+    # The scratch (1 GiB, four times that asked) goes on disk in such a container.
+    assert contain._available_memory() < 4 * contain.SCRATCH_SIZE
+
+    (own / limit_file).write_text("max\n" if kind == "cgroup2" else f"{1 << 62}\n")
+    room = contain._cgroup_memory_room()
+    assert room is None if kind == "cgroup2" else room == (1 << 62) - (5 << 30)
+    monkeypatch.setattr(contain, "_own_cgroups", lambda: {})  # not in that hierarchy
+    assert contain._cgroup_memory_room() is None
