@@ -3,19 +3,21 @@
     python bench/calls.py [--calls 100]
 
 Prints, per launcher, the median and total wall time of one call and the
-calls per second, then the speed-up of warm over cold. Last the floor of
-any launcher that gives each call a process of its own: a loop in an
-interpreter with the call helper's imports that forks, imports the module
-and calls the function in the child, reads its answer from a pipe and reaps
-it; no harness, no containment, nothing forked ahead. It is what the fork
-itself, the child's first writes to the pages it shares with its parent,
-and its exit cost on this machine. The calls are made as
+calls per second, then the speed-up of warm over cold. Last, for scale, a
+bare fork per call, on demand: a loop in an interpreter with the call
+helper's imports that forks, imports the module (from source) and calls the
+function in the child, reads its answer from a pipe and reaps it; no
+harness, no containment. It shows what a fork, the child's first writes to
+the pages it shares with its parent and its exit cost on this machine. The
+warm launcher forks each call's process ahead, while the previous call
+runs, so its fork is not on the measured path: that loop is no lower bound
+for it, only the cost of the process itself. The calls are made as
 a topic's test process makes them in a grade: on the trusted tier (Linux,
 root; ``GRADING_CONTAIN=off`` turns it off) from pid 1 of a topic's own
 namespaces, with the scratch in memory (``contain.enter_topic``), and
 contained; elsewhere from this process, with the scratch in the system's
-temporary folder. A benchmark, not a test: it prints figures and asserts
-nothing.
+temporary folder. A benchmark, not a test: it prints figures (and stops
+where a call gives a wrong answer).
 """
 
 from __future__ import annotations
@@ -34,15 +36,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from grading import contain  # noqa: E402
+from grading import contain, zygote  # noqa: E402
 from grading.processes import become_subreaper  # noqa: E402
 from grading.runner import scratch_base  # noqa: E402
 from grading.sandbox import Sandbox  # noqa: E402
-from grading.zygote import CHILD_FLAGS, ColdLauncher, Launcher, WarmLauncher, contained, containment  # noqa: E402
+from grading.zygote import CHILD_FLAGS, ColdLauncher, Launcher, WarmLauncher, contained  # noqa: E402
 
 MODULE = "def add(a, b):\n    return a + b\n"
 
-#: The floor's loop (see the module docstring), run as
+#: The bare fork per call (see the module docstring), run as
 #: ``python CHILD_FLAGS -c FLOOR GRADING_DIR WORKSPACE CALLS``; prints one
 #: call's wall time per line, in seconds.
 FLOOR = """
@@ -57,13 +59,16 @@ for _ in range(calls + 1):
     r, w = os.pipe()
     pid = os.fork()
     if pid == 0:
-        os.close(r)
-        sys.path.insert(0, workspace)
-        value = importlib.import_module("trivial").add(1, 2)
-        os.write(w, json.dumps({"returned": True, "value": value}).encode())
-        os._exit(0)
+        try:
+            os.close(r)
+            sys.path.insert(0, workspace)
+            value = importlib.import_module("trivial").add(1, 2)
+            os.write(w, json.dumps({"returned": True, "value": value}).encode())
+        finally:
+            os._exit(0)
     os.close(w)
-    assert json.loads(os.read(r, 1 << 16))["value"] == 3
+    answer = json.loads(os.read(r, 1 << 16))
+    assert answer["value"] == 3, answer
     os.close(r)
     os.waitpid(pid, 0)
     times.append(time.perf_counter() - started)
@@ -85,10 +90,10 @@ def measure(launcher: Launcher, calls: int, workspace: Path) -> list[float]:
     return times
 
 
-def floor(calls: int, workspace: Path) -> list[float]:
-    """The floor's wall times (see ``FLOOR``), the first fork not counted."""
+def bare_forks(calls: int, workspace: Path) -> list[float]:
+    """The wall times of a bare fork per call (see ``FLOOR``), the first not counted."""
     done = subprocess.run([sys.executable, *CHILD_FLAGS, "-c", FLOOR, str(ROOT / "grading"),
-                           str(workspace), str(calls)], capture_output=True, text=True, check=True)
+                           str(workspace), str(calls)], stdout=subprocess.PIPE, text=True, check=True)
     return [float(line) for line in done.stdout.split()]
 
 
@@ -110,11 +115,11 @@ def compare(calls: int, scratch: Path) -> None:
     # stall of the machine's in that second weighs on their total alone.
     print(f"warm is {rates['warm'] / rates['cold']:.1f}x faster than cold "
           f"({medians['cold'] / medians['warm']:.1f}x on the medians)", flush=True)
-    times = floor(calls, workspace)
+    times = bare_forks(calls, workspace)
     rate, median = len(times) / sum(times), statistics.median(times)
-    print(f"floor (a bare fork per call): median {median * 1000:.1f} ms per call, {rate:.0f} calls/s, "
-          f"{medians['cold'] / median:.1f}x faster than cold; warm takes {medians['warm'] / median:.2f}x "
-          f"the floor's time", flush=True)
+    print(f"a bare fork per call, on demand, no harness: median {median * 1000:.1f} ms per call, "
+          f"{rate:.0f} calls/s, {medians['cold'] / median:.1f}x faster than cold; a warm call takes "
+          f"{medians['warm'] / median:.2f}x its time", flush=True)
 
 
 def main() -> None:
@@ -135,12 +140,11 @@ def main() -> None:
                 print("calls contained, made from pid 1 of a topic's namespaces; scratch "
                       + ("in memory" if in_memory else "on disk"), flush=True)
                 compare(args.calls, scratch)
+                # The kept call groups: their exit handler would, but this fork ends with os._exit.
+                zygote.close_containment()
             except BaseException:  # noqa: BLE001 - said here: this fork never unwinds
                 traceback.print_exc()
                 code = 1
-            box = containment()
-            if box is not None:
-                box.remove_spares()  # its exit handler would, but this fork ends with os._exit
             sys.stdout.flush()
             os._exit(code)
         _, status = os.waitpid(child, 0)

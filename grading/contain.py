@@ -983,8 +983,9 @@ def scratch_in_memory(folder: str) -> bool:
     are not memory files, files), and on a journaled disk each one costs a
     quarter of a millisecond or more, on tmpfs a hundredth of that. What a
     call writes there is charged to the call's memory cgroup, as its other
-    memory is; the namespace's end frees it all. Only where the machine has
-    four times ``SCRATCH_SIZE`` of memory available: otherwise, and if the
+    memory is; the namespace's end frees it all. Only where four times
+    ``SCRATCH_SIZE`` of memory is available, to the machine and under the
+    grader's memory cgroups (``_available_memory``): otherwise, and if the
     mount fails, the scratch stays on disk (False)."""
     if _available_memory() < 4 * SCRATCH_SIZE:
         return False
@@ -1001,47 +1002,70 @@ def _available_memory() -> int:
     """Bytes this process may still take: ``MemAvailable`` of ``/proc/meminfo``,
     or less where a memory cgroup above it leaves less room (a container's
     limit: the machine's figure says nothing of it). 0 when unknown."""
-    found = 0
+    found = _machine_available()
+    try:
+        room = _cgroup_memory_room()
+    except (OSError, ValueError):  # an unreadable mount table: the machine's figure
+        room = None
+    return found if room is None else min(found, room)
+
+
+def _machine_available() -> int:
+    """``MemAvailable`` of ``/proc/meminfo``, in bytes (0 when unknown)."""
     try:
         with open("/proc/meminfo", encoding="ascii") as info:
             for line in info:
                 if line.startswith("MemAvailable:"):
-                    found = int(line.split()[1]) * 1024
-                    break
+                    return int(line.split()[1]) * 1024
     except (OSError, ValueError, IndexError):
         pass
-    room = _cgroup_memory_room()
-    return found if room is None else min(found, room)
+    return 0
 
 
-#: Per memory hierarchy kind: the files of a group's limit and of its usage.
-_MEMORY_FILES = {"cgroup2": ("", "memory.max", "memory.current"),
-                 "cgroup": ("memory", "memory.limit_in_bytes", "memory.usage_in_bytes")}
+#: Per memory hierarchy kind: the controller's name in ``/proc/self/cgroup``,
+#: the files of a group's limit and usage, and the ``memory.stat`` key of the
+#: file pages it could drop (usage counts the page cache; MemAvailable does not).
+_MEMORY_FILES = {"cgroup2": ("", "memory.max", "memory.current", "inactive_file"),
+                 "cgroup": ("memory", "memory.limit_in_bytes", "memory.usage_in_bytes",
+                            "total_inactive_file")}
 
 
 def _cgroup_memory_room() -> int | None:
-    """The least room (limit minus usage) among this process's memory
-    cgroups and those above them, up to the hierarchy's root; None where
-    none has a limit that can be read."""
+    """The least room (limit minus usage, less the file cache it could drop)
+    among this process's memory cgroups and those above them, up to the
+    hierarchy's root; None where none has a limit that can be read."""
     own = _own_cgroups()
     rooms = []
     for target, fstype, options in _mounts():
         if fstype not in _MEMORY_FILES:
             continue
-        controller, limit_file, usage_file = _MEMORY_FILES[fstype]
+        controller, limit_file, usage_file, cache_key = _MEMORY_FILES[fstype]
         path = own.get(controller)
-        if path is None or (controller and controller not in options.split(",")) or ".." in path:
+        if path is None or (controller and controller not in options.split(",")) \
+                or ".." in Path(path).parts:
             continue  # not this hierarchy's memory, or above the namespace's root
         top = Path(target)
         folder = top / path.lstrip("/")
         while True:
             limit, usage = _read_bytes(folder / limit_file), _read_bytes(folder / usage_file)
             if limit is not None and usage is not None:
-                rooms.append(max(0, limit - usage))
+                rooms.append(max(0, limit - usage + _stat_bytes(folder / "memory.stat", cache_key)))
             if folder == top or top not in folder.parents:
                 break
             folder = folder.parent
     return min(rooms) if rooms else None
+
+
+def _stat_bytes(path: Path, key: str) -> int:
+    """One figure of a cgroup's ``memory.stat`` (0 when absent)."""
+    try:
+        for line in path.read_text(encoding="ascii").splitlines():
+            name, _, value = line.partition(" ")
+            if name == key:
+                return int(value)
+    except (OSError, ValueError):
+        pass
+    return 0
 
 
 def _read_bytes(path: Path) -> int | None:

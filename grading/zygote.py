@@ -324,6 +324,16 @@ def containment() -> Containment | None:
         return _CONTAINMENT
 
 
+def close_containment() -> None:
+    """Remove the call groups this process's ``Containment`` keeps, if it
+    has one (its exit handler does it too: for a process that ends with
+    ``os._exit``)."""
+    with _LAUNCHER_LOCK:
+        box = _CONTAINMENT
+    if box is not None:
+        box.remove_spares()
+
+
 def _contained_launch(spec: Launch, start: Callable[[Mapping[str, Any]], Killable]) -> Killable:
     """Start the call with ``start(request)``, in a cgroup of its own where calls are contained."""
     box = containment()

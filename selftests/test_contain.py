@@ -728,29 +728,41 @@ def test_the_room_for_the_scratch_counts_a_container_limit(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str) -> None:
     """contain._available_memory: the least room under the memory limits of
     the grader's cgroup and those above it (a container's 2 GiB on a big
-    machine), not only the machine's free memory; no limit anywhere: the
-    machine's figure."""
-    limit_file, usage_file = ("memory.limit_in_bytes", "memory.usage_in_bytes") if kind == "cgroup" \
-        else ("memory.max", "memory.current")
+    machine), the file cache it could drop counted as room, not only the
+    machine's free memory; no limit anywhere: the machine's figure."""
+    limit_file, usage_file, cache_key = (
+        ("memory.limit_in_bytes", "memory.usage_in_bytes", "total_inactive_file") if kind == "cgroup"
+        else ("memory.max", "memory.current", "inactive_file"))
+    unlimited = "max" if kind == "cgroup2" else str(1 << 62)
     top = tmp_path / "memory"
     own = top / "docker" / "abc"
     own.mkdir(parents=True)
-    for folder, limit, usage in ((top, "max" if kind == "cgroup2" else str(1 << 62), 5 << 30),
-                                 (top / "docker", "max", 3 << 30),
-                                 (own, str(2 << 30), 1 << 29)):
+    for folder, limit, usage in ((top, unlimited, 5 << 30), (top / "docker", unlimited, 3 << 30),
+                                 (own, str(2 << 30), 1 << 30)):
         (folder / limit_file).write_text(f"{limit}\n")
         (folder / usage_file).write_text(f"{usage}\n")
+    (own / "memory.stat").write_text(f"anon 1234\n{cache_key} {1 << 29}\nactive_file 99\n")
     options = "rw,nosuid,memory" if kind == "cgroup" else "rw,nosuid"
     monkeypatch.setattr(contain, "_mounts", lambda: [("/proc", "proc", "rw"), (str(top), kind, options)])
+    monkeypatch.setattr(contain, "_machine_available", lambda: 20 << 30)
     controller = "memory" if kind == "cgroup" else ""  # v2: the one tree
-    monkeypatch.setattr(contain, "_own_cgroups", lambda: {controller: "/docker/abc"})
-    assert contain._cgroup_memory_room() == (2 << 30) - (1 << 29)
-    assert contain._available_memory() <= (2 << 30) - (1 << 29)
+    path = "/docker/abc"
+    monkeypatch.setattr(contain, "_own_cgroups", lambda: {controller: path})
+    room = (2 << 30) - (1 << 30) + (1 << 29)  # limit - usage + the inactive file cache
+    assert contain._cgroup_memory_room() == room
+    assert contain._available_memory() == room
     # The scratch (1 GiB, four times that asked) goes on disk in such a container.
     assert contain._available_memory() < 4 * contain.SCRATCH_SIZE
 
-    (own / limit_file).write_text("max\n" if kind == "cgroup2" else f"{1 << 62}\n")
-    room = contain._cgroup_memory_room()
-    assert room is None if kind == "cgroup2" else room == (1 << 62) - (5 << 30)
+    # Docker on v1: the container's group is the mount's root, the path the host's.
+    path = "/docker/abc/grader"
+    assert contain._cgroup_memory_room() == room
+    path = "/../elsewhere"  # above the namespace's root: not read
+    assert contain._cgroup_memory_room() is None
+    path = "/docker/abc"
+    (own / limit_file).write_text(f"{unlimited}\n")
+    expected = None if kind == "cgroup2" else (1 << 62) - (5 << 30)
+    assert contain._cgroup_memory_room() == expected
+    assert contain._available_memory() == 20 << 30
     monkeypatch.setattr(contain, "_own_cgroups", lambda: {})  # not in that hierarchy
     assert contain._cgroup_memory_room() is None
