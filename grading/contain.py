@@ -1031,7 +1031,7 @@ _MEMORY_FILES = {"cgroup2": ("", "memory.max", "memory.current", "inactive_file"
 
 
 def _cgroup_memory_room() -> int | None:
-    """The least room (limit minus usage, less the file cache it could drop)
+    """The least room (limit minus usage, the file cache it could drop counted in)
     among this process's memory cgroups and those above them, up to the
     hierarchy's root; None where none has a limit that can be read."""
     own = _own_cgroups()
