@@ -235,6 +235,7 @@ if os.fork() == 0:
             == os.readlink("/proc/self/ns/net")}}
     box.close()
     launcher.close()
+    zygote.close_containment()  # the kept call group: this fork ends with os._exit
     print(json.dumps(seen), flush=True)
     os._exit(0)
 code = os.waitstatus_to_exitcode(os.wait()[1])
