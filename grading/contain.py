@@ -848,11 +848,7 @@ class Cgroup:
             path = self.folders["unified"] / "memory.events"
         else:
             path = self.folders["memory"] / "memory.oom_control"
-        try:
-            rows = [line.split() for line in path.read_text().splitlines()]
-        except OSError:
-            return {}
-        events = {r[0]: int(r[1]) for r in rows if len(r) == 2 and r[1].isdigit()}
+        events = _counters(path)
         if self.kind == "v1":
             failcnt = self.folders["memory"] / "memory.failcnt"
             try:
@@ -1049,23 +1045,21 @@ def _cgroup_memory_room() -> int | None:
         while True:
             limit, usage = _read_bytes(folder / limit_file), _read_bytes(folder / usage_file)
             if limit is not None and usage is not None:
-                rooms.append(max(0, limit - usage + _stat_bytes(folder / "memory.stat", cache_key)))
+                rooms.append(max(0, limit - usage + _counters(folder / "memory.stat").get(cache_key, 0)))
             if folder == top or top not in folder.parents:
                 break
             folder = folder.parent
     return min(rooms) if rooms else None
 
 
-def _stat_bytes(path: Path, key: str) -> int:
-    """One figure of a cgroup's ``memory.stat`` (0 when absent)."""
+def _counters(path: Path) -> dict[str, int]:
+    """A cgroup file of "name number" lines (``memory.stat``, ``memory.events``);
+    empty when unreadable."""
     try:
-        for line in path.read_text(encoding="ascii").splitlines():
-            name, _, value = line.partition(" ")
-            if name == key:
-                return int(value)
-    except (OSError, ValueError):
-        pass
-    return 0
+        rows = [line.split() for line in path.read_text().splitlines()]
+    except OSError:
+        return {}
+    return {r[0]: int(r[1]) for r in rows if len(r) == 2 and r[1].isdigit()}
 
 
 def _read_bytes(path: Path) -> int | None:
