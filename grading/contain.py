@@ -31,13 +31,17 @@ The interface for the launcher (see docs/trust.md for the sequence)::
 
     parent, before fork:   group = Cgroup.create(name, memory=..., pids=...)
     child, after dup2:     enforced = enter(policy)        # then student code
+                           # or, in a spare: begun = begin(fixed_part(policy)) ahead,
+                           # enforced = finish(begun, policy) once its call came
     parent, after the end: group.kill(); memory_exceeded(group); group.remove()
 """
 
 from __future__ import annotations
 
 import ctypes
+import dataclasses
 import errno
+import functools
 import os
 import signal
 import socket
@@ -121,8 +125,9 @@ def _warm_up() -> None:
     the library object), so that a forked child does not: for the warm call
     helper, before its first fork."""
     if _libc is not None:
-        for name in ("prctl", "unshare", "mount", "capset", "setns"):
+        for name in ("prctl", "unshare", "mount", "capset", "capget", "setns"):
             getattr(_libc, name)
+    interpreter_paths()
 
 
 def _check(result: int, what: str) -> int:
@@ -171,8 +176,12 @@ class Limits:
 
 @dataclass(frozen=True)
 class Policy:
-    """What ``enter`` applies in the launcher's child, in this order:
-    cgroup, rlimits, namespaces and mounts, then the uid drop."""
+    """What ``enter`` applies in the launcher's child. ``begin`` applies the
+    part that is the same for every call of a topic (``fixed_part``):
+    namespaces, hidden folders, private /tmp and /dev/shm, the ``expose_ro``
+    binds, /proc, the bounding set. ``finish`` applies the rest, in this
+    order: cgroup (and its namespace), the call's own folders, descriptors,
+    rlimits, environment, working folder, then the uid drop."""
 
     #: ``None``: stay who we are (user tier).
     uid: int | None = None
@@ -194,8 +203,11 @@ class Policy:
     #: the workspace copy, the interpreter's prefix.
     expose_ro: tuple[str, ...] = ()
     #: Folders visible read-write at their own path (the call's working
-    #: folder, folders a test hands to the code); chowned to ``uid``.
+    #: folder, folders a test hands to the code); chowned to ``uid``. Bound
+    #: by ``finish``, as ``call_ro`` is: they differ from call to call.
     expose_rw: tuple[str, ...] = ()
+    #: Folders of this call alone visible read-only (a test's driver module).
+    call_ro: tuple[str, ...] = ()
     #: Private tmpfs sizes (bytes) for ``/tmp`` and ``/dev/shm``.
     tmp_size: int = 256 << 20
     shm_size: int = 64 << 20
@@ -275,20 +287,49 @@ def enter(policy: Policy) -> tuple[str, ...]:
     imported; it returns what it enforced. Any failure raises
     ``ContainError``: the child must then exit (``CONTAIN_FAILED``) without
     running student code. Nothing here can be undone by the process.
+    ``begin`` then ``finish``: the warm launcher's spare processes do the
+    first while they wait for a call (see ``_child``).
     """
+    return finish(begin(policy), policy)
+
+
+@dataclass(frozen=True)
+class Begun:
+    """What ``begin`` did in this process, for ``finish``."""
+
+    #: The policy's part it applied (``fixed_part``): ``finish`` takes only a policy with the same.
+    fixed: Policy
+    done: tuple[str, ...]
+    #: Folders covered by an empty tmpfs (real paths), each with an ``O_PATH``
+    #: handle of the folder it covers, opened before: what ``finish`` binds
+    #: from inside them is reached through it. Closed by ``finish``.
+    handles: dict[str, int] = field(default_factory=dict)
+    #: The folders to cover with their tmpfs options, shortest first; what
+    #: was exposed so far (real path, writable).
+    covers: tuple[tuple[str, str], ...] = ()
+    exposed: tuple[tuple[str, bool], ...] = ()
+
+
+def fixed_part(policy: Policy) -> Policy:
+    """What ``begin`` applies of ``policy``: it without the call's own parts."""
+    return dataclasses.replace(policy, cgroup=None, expose_rw=(), call_ro=(), cwd=None,
+                               limits=Limits(), keep_fds=(), environment=None)
+
+
+#: ``begin`` keeps its handles at or above this descriptor number, out of the
+#: way of the descriptors a call is given (0, 1, 2, 3) and of ``_place``'s.
+HANDLES_FROM = 600
+
+
+def begin(policy: Policy) -> Begun:
+    """The part of ``enter`` that is the same for every call of a topic
+    (see ``Policy``); ``finish`` does the rest. Raises ``ContainError``."""
     if sys.platform != "linux":
         raise ContainError(errno.ENOSYS, "containment: Linux only")
     done: list[str] = []
-    if policy.cgroup is not None:
-        policy.cgroup.attach(os.getpid())
-        done.append(f"cgroup {policy.cgroup.kind}")
-    _close_fds(policy.keep_fds)
-    _apply_limits(policy.limits)
-    done.append("rlimits")
-    environment = (policy.environment if policy.environment is not None
-                   else allowed_environment(dict(os.environ)))
-    os.environ.clear()
-    os.environ.update(environment)
+    handles: dict[str, int] = {}
+    covers: tuple[tuple[str, str], ...] = ()
+    exposed: tuple[tuple[str, bool], ...] = ()
     if policy.mount_namespace or policy.net_namespace or policy.user_namespace:
         flags = 0
         if policy.user_namespace:
@@ -296,7 +337,7 @@ def enter(policy: Policy) -> tuple[str, ...]:
         if policy.mount_namespace:
             flags |= CLONE_NEWNS
         if policy.extra_namespaces:
-            flags |= CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP
+            flags |= CLONE_NEWIPC | CLONE_NEWUTS  # the cgroup one in finish, once in the call's group
         if policy.net_namespace:
             flags |= CLONE_NEWNET
         outer_uid, outer_gid = os.getuid(), os.getgid()
@@ -308,22 +349,69 @@ def enter(policy: Policy) -> tuple[str, ...]:
             loopback_up()
             done.append("network namespace (loopback)")
         if policy.mount_namespace:
-            _build_mounts(policy)
+            handles, covers = _cover(policy)
+            exposed = tuple((os.path.realpath(p), False) for p in policy.expose_ro)
+            try:
+                _expose(handles, covers, exposed, exposed, owner=None)
+                if policy.hide_pids:
+                    try:
+                        mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, "hidepid=2")
+                    except ContainError:
+                        if not policy.user_namespace:
+                            raise  # a user namespace outside the pid namespace's owner may not
+            except BaseException:
+                _close_handles(handles)
+                raise
             done.append("mount namespace")
-            if policy.user_namespace:
-                # Mounts made in a namespace can be unmounted by whoever holds
-                # CAP_SYS_ADMIN there: the student's code, in its own user
-                # namespace. One more level locks them (mounts inherited by a
-                # less privileged mount namespace cannot be taken apart).
-                unshare(CLONE_NEWUSER | CLONE_NEWNS)
-                _map_self(os.getuid(), os.getgid())
-        if policy.user_namespace:
-            # A new user namespace grants every capability inside it: gone
-            # before student code (the uid is not 0 there, so none come back).
-            _drop_bounding_set()
-            drop_capabilities()
-        if policy.extra_namespaces:
+    if policy.uid is not None:
+        _drop_bounding_set()  # needs CAP_SETPCAP, which the uid drop takes away: before it
+    return Begun(fixed_part(policy), tuple(done), handles, covers, exposed)
+
+
+def finish(begun: Begun, policy: Policy) -> tuple[str, ...]:
+    """The rest of ``enter`` after ``begin(fixed_part(policy))`` (in this
+    process); what was enforced, both parts. Raises ``ContainError``, also
+    for a ``policy`` whose fixed part is not the one ``begun`` applied."""
+    if sys.platform != "linux":
+        raise ContainError(errno.ENOSYS, "containment: Linux only")
+    try:
+        if fixed_part(policy) != begun.fixed:
+            raise ContainError(errno.EINVAL, "containment begun for another policy")
+        done = list(begun.done)
+        if policy.cgroup is not None:
+            policy.cgroup.attach(os.getpid())
+            done.append(f"cgroup {policy.cgroup.kind}")
+        if policy.extra_namespaces and (policy.mount_namespace or policy.net_namespace
+                                        or policy.user_namespace):
+            unshare(CLONE_NEWCGROUP)  # after the attach: its root is the call's group
             done.append("ipc, uts, cgroup namespaces")
+        if policy.mount_namespace:
+            # Real paths as the launcher's parent sees them (this view hides their parents).
+            mine = (*((p, False) for p in policy.call_ro), *((p, True) for p in policy.expose_rw))
+            owner = None if policy.uid is None else (
+                policy.uid, policy.gid if policy.gid is not None else policy.uid)
+            _expose(begun.handles, begun.covers, mine, (*begun.exposed, *mine), owner)
+    finally:
+        _close_handles(begun.handles)
+    _close_fds(policy.keep_fds)
+    _apply_limits(policy.limits)
+    done.append("rlimits")
+    environment = (policy.environment if policy.environment is not None
+                   else allowed_environment(dict(os.environ)))
+    os.environ.clear()
+    os.environ.update(environment)
+    if policy.user_namespace and policy.mount_namespace:
+        # Mounts made in a namespace can be unmounted by whoever holds
+        # CAP_SYS_ADMIN there: the student's code, in its own user
+        # namespace. One more level locks them (mounts inherited by a
+        # less privileged mount namespace cannot be taken apart).
+        unshare(CLONE_NEWUSER | CLONE_NEWNS)
+        _map_self(os.getuid(), os.getgid())
+    if policy.user_namespace:
+        # A new user namespace grants every capability inside it: gone
+        # before student code (the uid is not 0 there, so none come back).
+        _drop_bounding_set()
+        drop_capabilities()
     if policy.cwd is not None:
         # After the mounts: the old working folder may lie in a hidden tree.
         os.chdir("/")
@@ -333,7 +421,7 @@ def enter(policy: Policy) -> tuple[str, ...]:
         done.append(f"uid {policy.uid}, no groups, no capabilities")
     prctl(PR_SET_NO_NEW_PRIVS, 1)
     done.append("no_new_privs")
-    if (policy.uid is not None or policy.user_namespace) and effective_capabilities() != 0:
+    if (policy.uid is not None or policy.user_namespace) and own_capabilities() != 0:
         raise ContainError(errno.EPERM, "capabilities left after the uid drop")
     return tuple(done)
 
@@ -442,15 +530,25 @@ def drop_capabilities() -> None:
 
 
 def _drop_privileges(uid: int, gid: int) -> None:
+    """Groups, gid and uid (the bounding set went in ``begin``)."""
     if sys.platform != "linux":
         raise ContainError(errno.ENOSYS, "uid drop: Linux only")
-    _drop_bounding_set()
     try:
         os.setgroups([])
         os.setresgid(gid, gid, gid)
         os.setresuid(uid, uid, uid)
     except OSError as exc:
         raise ContainError(exc.errno or errno.EPERM, f"uid drop: {exc}") from exc
+
+
+def own_capabilities() -> int:
+    """This thread's effective and permitted capabilities, or-ed (capget(2):
+    no ``/proc`` parsing in every call)."""
+    header = struct.pack("Ii", 0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3, this thread
+    data = ctypes.create_string_buffer(24)
+    _check(int(_lib().capget(ctypes.c_char_p(header), data)), "capget")
+    words = struct.unpack("6I", data.raw)  # (effective, permitted, inheritable) × 2
+    return int(words[0] | words[1] | words[3] << 32 | words[4] << 32)
 
 
 def effective_capabilities(pid: str = "self") -> int:
@@ -473,52 +571,76 @@ def loopback_up() -> None:
         fcntl.ioctl(sock, SIOCSIFFLAGS, struct.pack("16sH14x", b"lo", flags | IFF_UP))
 
 
-def _build_mounts(policy: Policy) -> None:
-    """Private propagation, hidden folders with the exposed ones bound back
-    at their own paths, private /tmp and /dev/shm, a fresh /proc."""
+def _cover(policy: Policy) -> tuple[dict[str, int], tuple[tuple[str, str], ...]]:
+    """Private propagation, then an empty tmpfs over each hidden folder and
+    over /tmp and /dev/shm; the handles of what they cover, and the folders."""
     if sys.platform != "linux":
         raise ContainError(errno.ENOSYS, "mount namespaces: Linux only")
+    import fcntl  # POSIX only: imported where it is used, so Windows can import this module
+
     mount(None, "/", None, MS_REC | MS_PRIVATE)
-    uid = policy.uid
-    exposed = [(os.path.realpath(p), False) for p in policy.expose_ro]
-    exposed += [(os.path.realpath(p), True) for p in policy.expose_rw]
-    # Opened before anything is hidden: a bind from /proc/self/fd/N reaches
-    # a folder whose path the next tmpfs covers.
-    handles = {path: os.open(path, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
-               for path, _ in exposed}
+    options = {os.path.realpath(h): "mode=0755,size=1m" for h in policy.hide}
+    for target, size in (("/tmp", policy.tmp_size), ("/dev/shm", policy.shm_size)):
+        options[os.path.realpath(target)] = f"mode=1777,size={size}"
+    covers = tuple(sorted(options.items(), key=lambda item: len(item[0])))
+    handles: dict[str, int] = {}
     try:
-        if uid is not None:
-            for path, writable in exposed:
-                if writable:
-                    os.chown(path, uid, policy.gid if policy.gid is not None else uid)
-        # /tmp and /dev/shm become private the same way: an empty tmpfs,
-        # with whatever is exposed inside them bound back.
-        options = {os.path.realpath(h): "mode=0755,size=1m" for h in policy.hide}
-        for target, size in (("/tmp", policy.tmp_size), ("/dev/shm", policy.shm_size)):
-            options[os.path.realpath(target)] = f"mode=1777,size={size}"
-        bound: set[str] = set()
-        for folder in sorted(options, key=len):
-            if not os.path.isdir(folder):
-                continue
-            mount("tmpfs", folder, "tmpfs", MS_NOSUID | MS_NODEV, options[folder])
-            for path, writable in exposed:
-                if path != folder and not _within(path, folder):
-                    continue
-                os.makedirs(path, mode=0o755, exist_ok=True)
-                _bind(handles[path], path, writable)
-                bound.add(path)
-        for path, writable in exposed:
-            if path not in bound and not writable:
-                _bind(handles[path], path, writable)  # read-only even where not hidden
-    finally:
-        for fd in handles.values():
-            os.close(fd)
-    if policy.hide_pids:
+        # Opened before anything is covered: a bind from /proc/self/fd/N
+        # reaches a folder whose path a tmpfs covers.
+        for folder, _ in covers:
+            if os.path.isdir(folder):
+                fd = os.open(folder, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
+                handles[folder] = fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, HANDLES_FROM)
+                os.close(fd)
+        for folder, option in covers:
+            if os.path.isdir(folder):  # (not inside one covered already)
+                mount("tmpfs", folder, "tmpfs", MS_NOSUID | MS_NODEV, option)
+    except BaseException:
+        _close_handles(handles)
+        raise
+    return handles, covers
+
+
+def _expose(handles: dict[str, int], covers: Sequence[tuple[str, str]],
+            now: Sequence[tuple[str, bool]], every: Sequence[tuple[str, bool]],
+            owner: tuple[int, int] | None) -> None:
+    """Bind each of ``now`` (real path, writable) at its own path, reached
+    through the handle of the outermost covered folder it lies in, or in
+    place (read-only ones) where none does; writable ones go to ``owner``.
+    A covered folder inside one is covered again, and what of ``every``
+    lies inside it bound back."""
+    for path, writable in sorted(now, key=lambda item: len(item[0])):
+        outer = next((c for c, _ in covers if c in handles and (path == c or _within(path, c))), None)
+        if outer is None and writable:
+            if owner is not None:
+                os.chown(path, *owner)
+            continue  # in plain sight, and writable already
+        if outer is None:
+            fd = os.open(path, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
+        else:
+            fd = os.open(os.path.relpath(path, outer), os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC,
+                         dir_fd=handles[outer])
         try:
-            mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, "hidepid=2")
-        except ContainError:
-            if not policy.user_namespace:
-                raise  # a user namespace outside the pid namespace's owner may not
+            if writable and owner is not None:
+                os.chown(f"/proc/self/fd/{fd}", *owner)
+            os.makedirs(path, mode=0o755, exist_ok=True)
+            _bind(fd, path, writable)
+        finally:
+            os.close(fd)
+        for inner, option in covers:
+            if _within(inner, path) and os.path.isdir(inner):
+                mount("tmpfs", inner, "tmpfs", MS_NOSUID | MS_NODEV, option)
+                _expose(handles, covers, [e for e in every if e[0] == inner or _within(e[0], inner)],
+                        every, owner)
+
+
+def _close_handles(handles: dict[str, int]) -> None:
+    for fd in handles.values():
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    handles.clear()
 
 
 def _bind(fd: int, path: str, writable: bool) -> None:
@@ -532,8 +654,11 @@ def _within(path: str, folder: str) -> bool:
     return path.startswith(folder.rstrip("/") + "/")
 
 
+@functools.cache
 def interpreter_paths() -> tuple[str, ...]:
-    """Folders the interpreter needs at its own path (spawn children exec it)."""
+    """Folders the interpreter needs at its own path (spawn children exec it);
+    found once per process (``_warm_up``: before the warm helper forks, in
+    the view ``begin`` changes)."""
     found = {os.path.realpath(sys.base_prefix), os.path.realpath(sys.prefix),
              os.path.dirname(os.path.realpath(sys.executable))}
     # One folder within another: the outer one is enough.

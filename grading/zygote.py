@@ -232,8 +232,10 @@ class Containment:
             os.chmod(pid_dir, 0o1777)
             writable.append(pid_dir)
         request["workspace"] = self.workspace(str(request["workspace"]))
+        # Real paths: the call binds them after it has hidden what holds them.
+        writable, readable = [os.path.realpath(p) for p in writable], [os.path.realpath(p) for p in readable]
         request["contain"] = {"slot": self.slot, "checkout": self.checkout, "scratch": self.scratch,
-                              "workspace": request["workspace"], "cwd": str(spec.cwd),
+                              "workspace": request["workspace"], "cwd": os.path.realpath(spec.cwd),
                               "writable": writable, "readable": readable, "hidden": self.hidden,
                               "environment": environment, "cgroup": group.describe()}
         return request, group

@@ -350,6 +350,70 @@ def test_environment_is_an_allow_list(area: dict[str, Path]) -> None:
     assert env["LANG"] == "C.UTF-8" and env["TMPDIR"] == "/tmp"
 
 
+@needs_trusted
+def test_no_descriptor_but_the_kept_ones_reaches_the_call(area: dict[str, Path]) -> None:
+    """``begin`` holds handles of the folders it hides (for the call's own
+    folders, bound later): none is open when the call's code runs."""
+    child = Child(trusted_policy(area), "import os; result = sorted(map(int, os.listdir('/proc/self/fd')))",
+                  hold=True)
+    try:
+        fds = child.answer()["result"]
+        seen = {int(fd) for fd in os.listdir(f"/proc/{child.pid}/fd")}
+    finally:
+        assert child.release() == 0
+    # 0-2, the answer pipe and the hold pipe (Child's), and the listing's own;
+    # from outside, once the answer is written (and its pipe closed): 0-2 and the hold pipe.
+    assert len(fds) == 6 and max(fds) < contain.HANDLES_FROM
+    assert len(seen) == 4 and max(seen) < contain.HANDLES_FROM
+
+
+@needs_trusted
+def test_finish_refuses_a_policy_begun_for_another(area: dict[str, Path]) -> None:
+    """A spare begins the containment of the calls it expects: a call whose
+    fixed part differs (another workspace) is refused, not half applied."""
+    other = area["scratch"] / "other-ws"
+    other.mkdir()
+    r, w = os.pipe()
+    pid = fork()
+    if pid == 0:  # pragma: no cover - the child
+        try:
+            begun = contain.begin(contain.fixed_part(trusted_policy(area)))
+            contain.finish(begun, trusted_policy(area, expose_ro=(str(other),)))
+            os.write(w, b"finished")
+        except contain.ContainError as exc:
+            os.write(w, f"refused: {exc} {os.getuid()}".encode())
+        os._exit(0)
+    os.close(w)
+    said = os.read(r, 1 << 12).decode()
+    os.close(r)
+    os.waitpid(pid, 0)
+    assert said == "refused: [Errno 22] containment begun for another policy 0"
+
+
+@needs_trusted
+def test_a_hidden_folder_inside_a_handed_folder_stays_hidden(area: dict[str, Path]) -> None:
+    """The call's own folders are bound after the hidden ones are covered:
+    one hidden inside them is covered again, and what is exposed inside it
+    bound back."""
+    handed = area["scratch"] / "handed"
+    (handed / "keys" / "public").mkdir(parents=True)
+    (handed / "keys" / "secret.txt").write_text("hidden")
+    (handed / "keys" / "public" / "p.txt").write_text("shown")
+    (handed / "mine.txt").write_text("handed")
+    policy = trusted_policy(area, expose_rw=(str(area["cwd"]), str(handed)),
+                            hide=(*trusted_policy(area).hide, str(handed / "keys")),
+                            call_ro=(str(handed / "keys" / "public"),))
+    payload = f"""
+    import os
+    base = {str(handed)!r}
+    result = [sorted(os.listdir(base)), sorted(os.listdir(base + "/keys")),
+              open(base + "/keys/public/p.txt").read(), open(base + "/mine.txt").read()]
+    """
+    status, seen = run_child(policy, payload)
+    assert status == 0
+    assert seen == [["keys", "mine.txt"], ["public"], "shown", "handed"]
+
+
 # -- cgroups ------------------------------------------------------------------------
 
 
