@@ -43,7 +43,10 @@ from __future__ import annotations
 import os
 import sys
 from types import ModuleType
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
 # A spawned child of the student's code runs this file again as its main
 # module (``__mp_main__``, to find what its parent's ``__main__`` defined): it
@@ -271,25 +274,46 @@ def limit_resources() -> None:
             pass
 
 
+def call_policy(spec: dict[str, Any], request: dict[str, Any]) -> Any:
+    """The ``contain.Policy`` of a request whose ``contain`` part is ``spec``."""
+    contain = _load_contain()
+    group = contain.Cgroup.described(spec["cgroup"]) if spec.get("cgroup") else None
+    policy = contain.call_policy(
+        slot=int(spec["slot"]), checkout=spec["checkout"], scratch=spec["scratch"],
+        workspace=spec["workspace"], cwd=spec["cwd"], writable=spec["writable"], cgroup=group,
+        keep_fds=[request["answer_fd"]] if request.get("answer_fd") is not None else [],
+        limits=contain.Limits(file_size=FILE_SIZE_LIMIT, open_files=1024))
+    return dataclasses.replace(policy, call_ro=tuple(spec["readable"]),
+                               hide=(*policy.hide, *spec.get("hidden", ())),
+                               environment=dict(spec["environment"]))
+
+
+#: In a spare that began its containment ahead (``_fork_spare``): the
+#: ``contain.Begun`` and its call's policy, for ``enter_containment``.
+BEGUN: tuple[Any, Any] | None = None
+
+
+def begun_policy(begun: Any, request: dict[str, Any]) -> Any:
+    """``request``'s policy if ``begun`` (``contain.begin``'s) is its fixed
+    part, else ``None``."""
+    spec = request.get("contain")
+    policy = call_policy(spec, request) if spec else None
+    return policy if policy is not None and _load_contain().fixed_part(policy) == begun.fixed else None
+
+
 def enter_containment(request: dict[str, Any]) -> None:
     """Contain this process as the request's ``contain`` part says (nothing
-    when there is none); on failure, say why on stderr and exit with
-    ``CONTAIN_FAILED`` before any student code runs."""
+    when there is none; the rest of it where a spare began it, ``BEGUN``);
+    on failure, say why on stderr and exit with ``CONTAIN_FAILED`` before
+    any student code runs."""
     spec = request.get("contain")
-    if not spec:
+    if not spec and BEGUN is None:
         return
     try:
-        contain = _load_contain()
-        group = contain.Cgroup.described(spec["cgroup"]) if spec.get("cgroup") else None
-        policy = contain.call_policy(
-            slot=int(spec["slot"]), checkout=spec["checkout"], scratch=spec["scratch"],
-            workspace=spec["workspace"], cwd=spec["cwd"], writable=spec["writable"], cgroup=group,
-            keep_fds=[request["answer_fd"]] if request.get("answer_fd") is not None else [],
-            limits=contain.Limits(file_size=FILE_SIZE_LIMIT, open_files=1024))
-        policy = dataclasses.replace(policy, expose_ro=(*policy.expose_ro, *spec["readable"]),
-                                     hide=(*policy.hide, *spec.get("hidden", ())),
-                                     environment=dict(spec["environment"]))
-        contain.enter(policy)
+        if BEGUN is not None:
+            _load_contain().finish(*BEGUN)
+        else:
+            _load_contain().enter(call_policy(spec or {}, request))
     except BaseException as exc:  # noqa: BLE001 - fail closed, whatever went wrong
         try:
             os.write(2, f"containment failed: {type(exc).__name__}: {exc}\n".encode())
@@ -343,6 +367,8 @@ def serve_zygote(fd: int, spares: bool = False) -> dict[str, Any]:
     message to it, and the fork for the next one is made while the call
     runs. The parent side tells spares from calls by that process group
     (``processes.harness_pids``): a call makes a session of its own first.
+    A spare forked after a contained request begins the containment of the
+    next call like it (``contain.begin``), and takes only such a call.
     """
     if sys.platform == "win32":
         raise OSError("the warm path needs fork")
@@ -357,9 +383,10 @@ def serve_zygote(fd: int, spares: bool = False) -> dict[str, Any]:
     signal.set_wakeup_fd(wake_w)
     spare: tuple[int, socket.socket] | None = None
     forked_at = 0.0
+    template: dict[str, Any] | None = None  # the last request's "contain" part
     while True:
         if spares and spare is None:
-            forked = _fork_spare(control, (wake_r, wake_w))
+            forked = _fork_spare(control, (wake_r, wake_w), template)
             if isinstance(forked, dict):
                 return forked  # in the spare: its request
             spare, forked_at = forked, time.monotonic()
@@ -372,8 +399,8 @@ def serve_zygote(fd: int, spares: bool = False) -> dict[str, Any]:
                 pass
             reaped = _report_exits(control)
             if spare is not None and spare[0] in reaped:
-                spare[1].close()  # it died waiting (killed from outside): a new one
-                spare = None
+                spare[1].close()  # it died waiting (killed from outside): a new one,
+                spare = template = None  # which begins no containment (that may be what failed)
         if control.fileno() not in ready:
             continue
         try:
@@ -382,6 +409,7 @@ def serve_zygote(fd: int, spares: bool = False) -> dict[str, Any]:
             data, fds = b"", []
         if not data:  # the test process has gone: so do we (and our spare, which sees its socket close)
             os._exit(0)
+        template = _contain_part(data)
         pid, reply = 0, {}
         if spare is not None:
             (pid, sock), spare = spare, None
@@ -401,10 +429,21 @@ def serve_zygote(fd: int, spares: bool = False) -> dict[str, Any]:
         _report_exits(control)
 
 
-def _fork_spare(control: socket.socket, wake: tuple[int, int]) -> tuple[int, socket.socket] | dict[str, Any]:
+def _contain_part(data: bytes) -> dict[str, Any] | None:
+    try:
+        part = json.loads(data).get("contain")
+    except (ValueError, AttributeError):
+        return None
+    return part if isinstance(part, dict) else None
+
+
+def _fork_spare(control: socket.socket, wake: tuple[int, int],
+                template: dict[str, Any] | None) -> tuple[int, socket.socket] | dict[str, Any]:
     """Fork a child that waits for one request on a socket of its own. In
     this process: its pid and our end of that socket. In the child, once the
-    request has come: the request (it goes on as a call, ``_start_call``)."""
+    request has come: the request (it goes on as a call, ``_start_call``).
+    ``template``: a ``contain`` part; the child then begins the containment
+    of a call like that one before it waits, and takes only such a call."""
     if sys.platform == "win32":
         raise OSError("the warm path needs fork")
     ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
@@ -420,18 +459,31 @@ def _fork_spare(control: socket.socket, wake: tuple[int, int]) -> tuple[int, soc
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     for end in wake:
         os.close(end)
+    begun = None
+    if template is not None:
+        try:
+            begun = _load_contain().begin(_load_contain().fixed_part(call_policy(template, {})))
+        except BaseException:  # noqa: BLE001 - the helper sees us die before a call, and begins none next
+            os._exit(1)
     try:
         data, fds, _, _ = socket.recv_fds(theirs, 1 << 20, 8)
     except OSError:
         data, fds = b"", []
     if not data:  # the helper has gone, or retired us
         os._exit(0)
+    request = json.loads(data)
+    if begun is not None:
+        policy = begun_policy(begun, request)
+        if policy is None:
+            os._exit(0)  # not a call like the last one: not taken, the helper forks it afresh
+        global BEGUN
+        BEGUN = (begun, policy)
     try:
         theirs.send(b"+")  # taken: the helper may now give our pid out
     except OSError:
         os._exit(0)
     theirs.detach()  # closed with the rest by _place
-    return _start_call(json.loads(data), fds)
+    return _start_call(request, fds)
 
 
 #: Seconds the helper waits for its spare to say it took a request.
@@ -465,8 +517,8 @@ def _start_call(request: dict[str, Any], fds: list[int]) -> dict[str, Any]:
     if sys.platform == "win32":
         raise OSError("the warm path needs fork")
     os.setsid()
-    _place(fds)
-    if request.get("cwd"):
+    _place(fds, keep=BEGUN[0].handles.values() if BEGUN is not None else ())
+    if request.get("cwd") and BEGUN is None:  # (else the containment's last step: its folder is hidden now)
         os.chdir(request["cwd"])
     os.environ.update(request.get("environment") or {})
     return dict(request)
@@ -561,8 +613,9 @@ def _become_helper(request: dict[str, Any], fds: list[int]) -> int:
     return sock
 
 
-def _place(fds: list[int]) -> None:
-    """Make ``fds`` this process's descriptors 0, 1, 2, 3, … and close the rest."""
+def _place(fds: list[int], keep: Iterable[int] = ()) -> None:
+    """Make ``fds`` this process's descriptors 0, 1, 2, 3, … and close the
+    rest but ``keep`` (numbers above ``contain.HANDLES_FROM``)."""
     if sys.platform == "win32":
         raise OSError("the warm path needs fork")
     import fcntl  # POSIX: only the warm path forks
@@ -570,7 +623,11 @@ def _place(fds: list[int]) -> None:
     high = [fcntl.fcntl(fd, fcntl.F_DUPFD, 256) for fd in fds]  # out of the way first
     for target, source in enumerate(high):
         os.dup2(source, target)
-    os.closerange(len(high) if len(high) > 3 else 3, os.sysconf("SC_OPEN_MAX"))
+    low = len(high) if len(high) > 3 else 3
+    for kept in sorted(keep):
+        os.closerange(low, kept)
+        low = kept + 1
+    os.closerange(low, os.sysconf("SC_OPEN_MAX"))
 
 
 def _report_exits(control: socket.socket) -> set[int]:

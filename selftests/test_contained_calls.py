@@ -36,7 +36,7 @@ def look(folder, out):
     open(out, "w").write("written")
     return {"uid": os.getuid(), "groups": os.getgroups(), "checkout": ls(%(checkout)r),
             "tests": ls(%(tests)r), "env": sorted(os.environ), "tmp": ls("/tmp"),
-            "handed": ls(folder), "cwd": os.getcwd()}
+            "handed": ls(folder), "cwd": os.getcwd(), "fds": ls("/proc/self/fd")}
 
 def hog():
     block = b"x" * (1 << 30)
@@ -84,6 +84,50 @@ def test_a_call_runs_as_its_own_uid_and_sees_only_what_it_is_given(box: Sandbox,
     assert seen["handed"] == ["given.txt", "out.txt"]
     assert (handed / "out.txt").read_text() == "written"  # seen by the test
     assert (handed / "out.txt").stat().st_uid == seen["uid"]
+
+
+@needs_contained
+def test_calls_from_spares_that_began_their_containment_see_the_same(box: Sandbox, tmp_path: Path) -> None:
+    """From the second call on, each call is taken by a spare that began its
+    containment while the previous one ran (the call's own folders were not
+    known then): each sees what the first did, in its own folder, and holds
+    no descriptor but its own four."""
+    handed = tmp_path / "handed"
+    seen = []
+    for n in range(4):
+        with box.start("look", str(handed), str(handed / f"out{n}.txt")) as running:
+            waited = getattr(running._proc, "waited", 0.0)
+            result = running.finish(timeout=30)
+        look: dict[str, Any] = result.unwrap()
+        seen.append(look)
+        assert n == 0 or waited > 0, f"call {n} was not taken by a spare"
+        assert (handed / f"out{n}.txt").read_text() == "written"
+        assert look["fds"] == ["0", "1", "2", "3", look["fds"][-1]]  # the listing's own last
+    for look in seen[1:]:
+        assert {k: v for k, v in look.items() if k not in ("handed", "cwd", "fds")} == \
+            {k: v for k, v in seen[0].items() if k not in ("handed", "cwd", "fds")}
+        assert look["cwd"] != seen[0]["cwd"]
+    assert seen[-1]["handed"] == ["given.txt", *(f"out{n}.txt" for n in range(4))]
+
+
+@needs_contained
+def test_a_call_unlike_the_last_is_forked_afresh(box: Sandbox, tmp_path: Path) -> None:
+    """Calls that alternate between two workspaces: the spare began for the
+    other one refuses each, and the helper forks the call anew, contained
+    for its own workspace."""
+    other_ws = tmp_path / "ws2"
+    other_ws.mkdir()
+    (other_ws / "m.py").write_text("def one():\n    return 2\n", encoding="utf-8")
+    other = Sandbox(other_ws, "m", launcher=box.launcher)
+    try:
+        for _ in range(2):
+            assert box.call("one").unwrap() == 1
+            with other.start("one") as running:
+                waited = getattr(running._proc, "waited", 0.0)
+                assert running.finish(timeout=30).unwrap() == 2
+            assert waited == 0.0, "a spare begun for the other workspace took the call"
+    finally:
+        other.close()
 
 
 @needs_contained
