@@ -609,6 +609,8 @@ def _expose(handles: dict[str, int], covers: Sequence[tuple[str, str]],
     place (read-only ones) where none does; writable ones go to ``owner``.
     A covered folder inside one is covered again, and what of ``every``
     lies inside it bound back."""
+    if sys.platform != "linux":
+        raise ContainError(errno.ENOSYS, "mount namespaces: Linux only")
     for path, writable in sorted(now, key=lambda item: len(item[0])):
         outer = next((c for c, _ in covers if c in handles and (path == c or _within(path, c))), None)
         if outer is None and writable:
