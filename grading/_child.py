@@ -293,12 +293,10 @@ def call_policy(spec: dict[str, Any], request: dict[str, Any]) -> Any:
 BEGUN: tuple[Any, Any] | None = None
 
 
-def begun_policy(begun: Any, request: dict[str, Any]) -> Any:
-    """``request``'s policy if ``begun`` (``contain.begin``'s) is its fixed
-    part, else ``None``."""
-    spec = request.get("contain")
-    policy = call_policy(spec, request) if spec else None
-    return policy if policy is not None and _load_contain().fixed_part(policy) == begun.fixed else None
+#: The keys of a ``contain`` part that ``call_policy`` makes its fixed part
+#: (``contain.fixed_part``) of: a spare compares them with its template's
+#: before it takes a call, without building the policy first.
+FIXED_KEYS = ("slot", "checkout", "scratch", "workspace", "hidden")
 
 
 def enter_containment(request: dict[str, Any]) -> None:
@@ -409,7 +407,6 @@ def serve_zygote(fd: int, spares: bool = False) -> dict[str, Any]:
             data, fds = b"", []
         if not data:  # the test process has gone: so do we (and our spare, which sees its socket close)
             os._exit(0)
-        template = _contain_part(data)
         pid, reply = 0, {}
         if spare is not None:
             (pid, sock), spare = spare, None
@@ -426,6 +423,7 @@ def serve_zygote(fd: int, spares: bool = False) -> dict[str, Any]:
         for source in fds:
             os.close(source)
         control.send(json.dumps({"pid": pid, **reply}).encode("utf-8"))
+        template = _contain_part(data)  # (after the reply: the call waits for it)
         _report_exits(control)
 
 
@@ -443,7 +441,9 @@ def _fork_spare(control: socket.socket, wake: tuple[int, int],
     this process: its pid and our end of that socket. In the child, once the
     request has come: the request (it goes on as a call, ``_start_call``).
     ``template``: a ``contain`` part; the child then begins the containment
-    of a call like that one before it waits, and takes only such a call."""
+    of a call like that one before it waits (joining the cgroup its
+    ``"next"`` names, the one the parent keeps for the next call), and
+    takes only such a call."""
     if sys.platform == "win32":
         raise OSError("the warm path needs fork")
     ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
@@ -462,7 +462,12 @@ def _fork_spare(control: socket.socket, wake: tuple[int, int],
     begun = None
     if template is not None:
         try:
-            begun = _load_contain().begin(_load_contain().fixed_part(call_policy(template, {})))
+            contain = _load_contain()
+            ahead = contain.Cgroup.described(template["next"]) if template.get("next") else None
+            begun = contain.begin(contain.fixed_part(call_policy(template, {})), ahead)
+            if isinstance(template.get("environment"), dict):
+                os.environ.clear()  # the last call's, likely the next one's (finish checks)
+                os.environ.update(template["environment"])
         except BaseException:  # noqa: BLE001 - the helper sees us die before a call, and begins none next
             os._exit(1)
     try:
@@ -472,17 +477,18 @@ def _fork_spare(control: socket.socket, wake: tuple[int, int],
     if not data:  # the helper has gone, or retired us
         os._exit(0)
     request = json.loads(data)
-    if begun is not None:
-        policy = begun_policy(begun, request)
-        if policy is None:
-            os._exit(0)  # not a call like the last one: not taken, the helper forks it afresh
-        global BEGUN
-        BEGUN = (begun, policy)
+    spec = request.get("contain")
+    if template is not None and not (isinstance(spec, dict) and all(
+            spec.get(key) == template.get(key) for key in FIXED_KEYS)):
+        os._exit(0)  # not a call like the last one: not taken, the helper forks it afresh
     try:
         theirs.send(b"+")  # taken: the helper may now give our pid out
     except OSError:
         os._exit(0)
     theirs.detach()  # closed with the rest by _place
+    if begun is not None:
+        global BEGUN
+        BEGUN = (begun, call_policy(spec, request))  # (finish checks its fixed part is begun's)
     return _start_call(request, fds)
 
 

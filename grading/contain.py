@@ -31,8 +31,9 @@ The interface for the launcher (see docs/trust.md for the sequence)::
 
     parent, before fork:   group = Cgroup.create(name, memory=..., pids=...)
     child, after dup2:     enforced = enter(policy)        # then student code
-                           # or, in a spare: begun = begin(fixed_part(policy)) ahead,
+                           # or, in a spare: begun = begin(fixed_part(policy), ahead) ahead,
                            # enforced = finish(begun, policy) once its call came
+                           # (ahead: the cgroup the parent keeps for the next call)
     parent, after the end: group.kill(); memory_exceeded(group); group.remove()
 """
 
@@ -308,6 +309,9 @@ class Begun:
     #: was exposed so far (real path, writable).
     covers: tuple[tuple[str, str], ...] = ()
     exposed: tuple[tuple[str, bool], ...] = ()
+    #: The cgroup joined ahead (``Cgroup.describe``), if any: ``finish``
+    #: joins the call's own only when it is another.
+    joined: dict[str, object] | None = None
 
 
 def fixed_part(policy: Policy) -> Policy:
@@ -321,11 +325,16 @@ def fixed_part(policy: Policy) -> Policy:
 HANDLES_FROM = 600
 
 
-def begin(policy: Policy) -> Begun:
+def begin(policy: Policy, ahead: Cgroup | None = None) -> Begun:
     """The part of ``enter`` that is the same for every call of a topic
-    (see ``Policy``); ``finish`` does the rest. Raises ``ContainError``."""
+    (see ``Policy``); ``finish`` does the rest. ``ahead``: a cgroup to join
+    first, the one the parent keeps for the next call (joining one is the
+    dearest step of ``finish``: a spare takes it while it waits). Raises
+    ``ContainError``."""
     if sys.platform != "linux":
         raise ContainError(errno.ENOSYS, "containment: Linux only")
+    if ahead is not None:
+        ahead.attach(os.getpid())
     done: list[str] = []
     handles: dict[str, int] = {}
     covers: tuple[tuple[str, str], ...] = ()
@@ -365,7 +374,8 @@ def begin(policy: Policy) -> Begun:
             done.append("mount namespace")
     if policy.uid is not None:
         _drop_bounding_set()  # needs CAP_SETPCAP, which the uid drop takes away: before it
-    return Begun(fixed_part(policy), tuple(done), handles, covers, exposed)
+    return Begun(fixed_part(policy), tuple(done), handles, covers, exposed,
+                 ahead.describe() if ahead is not None else None)
 
 
 def finish(begun: Begun, policy: Policy) -> tuple[str, ...]:
@@ -379,7 +389,8 @@ def finish(begun: Begun, policy: Policy) -> tuple[str, ...]:
             raise ContainError(errno.EINVAL, "containment begun for another policy")
         done = list(begun.done)
         if policy.cgroup is not None:
-            policy.cgroup.attach(os.getpid())
+            if policy.cgroup.describe() != begun.joined:
+                policy.cgroup.attach(os.getpid())
             done.append(f"cgroup {policy.cgroup.kind}")
         if policy.extra_namespaces and (policy.mount_namespace or policy.net_namespace
                                         or policy.user_namespace):
@@ -398,8 +409,9 @@ def finish(begun: Begun, policy: Policy) -> tuple[str, ...]:
     done.append("rlimits")
     environment = (policy.environment if policy.environment is not None
                    else allowed_environment(dict(os.environ)))
-    os.environ.clear()
-    os.environ.update(environment)
+    if dict(os.environ) != environment:  # (a spare sets its last call's ahead)
+        os.environ.clear()
+        os.environ.update(environment)
     if policy.user_namespace and policy.mount_namespace:
         # Mounts made in a namespace can be unmounted by whoever holds
         # CAP_SYS_ADMIN there: the student's code, in its own user

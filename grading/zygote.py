@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import itertools
 import json
 import os
 import queue
@@ -192,12 +193,15 @@ class Containment:
         self.checkout = str(Path(__file__).resolve().parent.parent)
         self.scratch = os.environ.get(SCRATCH_ENV) or tempfile.gettempdir()
         self.hidden = [p for p in (os.environ.get(TESTS_ENV),) if p and os.path.isdir(p)]
-        self._count = 0
+        self._count = itertools.count(1)
         self._token = secrets.token_hex(6)
         self._copies: dict[str, str] = {}
         #: Call groups found empty after their call, for the next calls: making
         #: and removing a group costs several times what joining one does.
         self._spare: list[contain.Cgroup] = []
+        #: The group kept for each warm launcher's next call, named in each
+        #: of its requests as ``"next"``: its helper's spare joins it while it waits.
+        self._next: dict[object, contain.Cgroup] = {}
         self._spare_lock = threading.Lock()
         atexit.register(self.remove_spares)
         if self.layout is not None and self.layout.kind == "v2":
@@ -210,10 +214,12 @@ class Containment:
             self._copies[folder] = folder if _others_may_read(folder) else _copy_for_others(folder)
         return self._copies[folder]
 
-    def prepare(self, spec: Launch) -> tuple[dict[str, Any], contain.Cgroup]:
+    def prepare(self, spec: Launch, ahead: object = None) -> tuple[dict[str, Any], contain.Cgroup]:
         """The request with its ``contain`` part, and the call's cgroup (a
-        kept one, or a new one)."""
-        group = self._group()
+        kept one, or a new one). ``ahead``: a warm launcher; the group is the
+        one kept for its next call, if any, and another is kept for the call
+        after, named in the part as ``"next"`` (for its spare to join)."""
+        group = self._group(ahead)
         request = dict(spec.request)
         writable = [str(spec.folder), *(str(p) for p in spec.writable)]
         readable = []
@@ -238,17 +244,31 @@ class Containment:
                               "workspace": request["workspace"], "cwd": os.path.realpath(spec.cwd),
                               "writable": writable, "readable": readable, "hidden": self.hidden,
                               "environment": environment, "cgroup": group.describe()}
+        if ahead is not None:
+            request["contain"]["next"] = self._keep_next(ahead).describe()
         return request, group
 
-    def _group(self) -> contain.Cgroup:
+    def _group(self, ahead: object) -> contain.Cgroup:
+        """A group for a call: the one kept for ``ahead``'s next call, a kept
+        empty one, or a new one."""
         with self._spare_lock:
-            spare = self._spare.pop() if self._spare else None
-        if spare is not None:
-            spare.renew()
-            return spare
-        self._count += 1
+            group = self._next.pop(ahead, None)
+            if group is None and self._spare:
+                group = self._spare.pop()
+        if group is not None:
+            group.renew()
+            return group
+        return self._create()
+
+    def _keep_next(self, ahead: object) -> contain.Cgroup:
+        with self._spare_lock:
+            if ahead not in self._next:
+                self._next[ahead] = self._spare.pop() if self._spare else self._create()
+            return self._next[ahead]
+
+    def _create(self) -> contain.Cgroup:
         # (The test process is pid 1 of its namespace: the token tells two topics apart.)
-        return contain.Cgroup.create(f"kata-{self.uid}-{self._token}-{self._count}",
+        return contain.Cgroup.create(f"kata-{self.uid}-{self._token}-{next(self._count)}",
                                      memory=CALL_MEMORY, pids=CALL_PIDS, layout=self.layout)
 
     def give_back(self, group: contain.Cgroup) -> None:
@@ -261,11 +281,20 @@ class Containment:
         with self._spare_lock:
             self._spare.append(group)
 
+    def release(self, ahead: object) -> None:
+        """``ahead`` makes no more calls: the group kept for it goes back."""
+        with self._spare_lock:
+            group = self._next.pop(ahead, None)
+        if group is not None:
+            self.give_back(group)
+
     def remove_spares(self) -> None:
         """Remove the kept groups (at exit; the runner's ``sweep_groups`` also
         removes whatever a killed test process left)."""
         with self._spare_lock:
             spares, self._spare = self._spare, []
+            spares += self._next.values()  # (with the spares that joined them, if any)
+            self._next.clear()
         for group in spares:
             with contextlib.suppress(contain.ContainError):
                 group.remove()
@@ -336,12 +365,18 @@ def close_containment() -> None:
         box.remove_spares()
 
 
-def _contained_launch(spec: Launch, start: Callable[[Mapping[str, Any]], Killable]) -> Killable:
-    """Start the call with ``start(request)``, in a cgroup of its own where calls are contained."""
+def _contained_launch(spec: Launch, start: Callable[[Mapping[str, Any]], Killable],
+                      ahead: object = None) -> Killable:
+    """Start the call with ``start(request)``, in a cgroup of its own where
+    calls are contained. ``ahead``: the warm launcher making the call; the
+    request names the group kept for its next call too
+    (``Containment.prepare``), and the launcher makes its launches one at a
+    time, so the next request its helper gets is the call that group was
+    kept for."""
     box = containment()
     if box is None:
         return start(spec.request)
-    request, group = box.prepare(spec)
+    request, group = box.prepare(spec, ahead)
     try:
         handle = start(request)
     except BaseException:
@@ -543,6 +578,9 @@ class WarmLauncher:
         self._call_helper = command is None
         self._environment = dict(environment) if environment is not None else None
         self._lock = threading.Lock()
+        #: Held from a launch's request to its fork: requests reach the helper
+        #: in the order their groups were chosen (``_contained_launch``).
+        self._launching = threading.Lock()
         self.changed = threading.Condition()
         self._sock: socket.socket | None = None
         self._replies: queue.Queue[dict[str, Any]] = queue.Queue()
@@ -557,8 +595,9 @@ class WarmLauncher:
         # The answer's descriptor, if any, becomes the call's descriptor 3.
         fds = [spec.stdin, spec.stdout, spec.stderr, *([spec.answer] if spec.answer >= 0 else [])]
         answer = {"answer_fd": 3} if spec.answer >= 0 else {}
-        return _contained_launch(spec, lambda request: self.fork(
-            {**request, **answer, "cwd": str(spec.cwd)}, fds))
+        with self._launching:
+            return _contained_launch(spec, lambda request: self.fork(
+                {**request, **answer, "cwd": str(spec.cwd)}, fds), ahead=self)
 
     def fork(self, request: Mapping[str, Any], fds: Sequence[int]) -> WarmHandle:
         """Have the helper fork a child for ``request``, with ``fds`` as its
@@ -628,6 +667,9 @@ class WarmLauncher:
             if self._started is not None:  # never used
                 (proc, ours), self._started = self._started, None
                 early.stop(proc, ours)
+        box = _CONTAINMENT
+        if box is not None:
+            box.release(self)  # (its spare has gone with its helper)
 
     def _ensure(self) -> socket.socket:
         if sys.platform == "win32":

@@ -367,6 +367,33 @@ def test_no_descriptor_but_the_kept_ones_reaches_the_call(area: dict[str, Path])
     assert len(seen) == 4 and max(seen) < contain.HANDLES_FROM
 
 
+def test_a_spares_fixed_keys_are_what_the_fixed_part_is_made_of(tmp_path: Path) -> None:
+    """A spare compares only ``_child.FIXED_KEYS`` of a request's ``contain``
+    part with the one it began for: a change to any of them changes the
+    fixed part of the call's policy, a change to any other key does not."""
+    from grading import _child
+
+    spec: dict[str, Any] = {
+        "slot": 3, "checkout": str(ROOT), "scratch": str(tmp_path / "scratch"),
+        "workspace": str(tmp_path / "ws"), "cwd": str(tmp_path / "cwd"),
+        "writable": [str(tmp_path / "w")], "readable": [str(tmp_path / "r")],
+        "hidden": [str(tmp_path / "h")], "environment": {"PATH": "/bin"},
+        "cgroup": None, "next": None}
+    changed: dict[str, Any] = {
+        "slot": 4, "checkout": str(tmp_path), "scratch": str(tmp_path / "s2"),
+        "workspace": str(tmp_path / "ws2"), "cwd": str(tmp_path / "c2"),
+        "writable": [], "readable": [], "hidden": [], "environment": {},
+        "cgroup": {"name": "g", "kind": "v2", "folders": {}}, "next": {"name": "n"}}
+    assert set(changed) == set(spec) >= set(_child.FIXED_KEYS)
+
+    def fixed(part: dict[str, Any]) -> contain.Policy:
+        return contain.fixed_part(_child.call_policy(part, {"answer_fd": 3}))
+
+    for key, value in changed.items():
+        differs = fixed({**spec, key: value}) != fixed(spec)
+        assert differs == (key in _child.FIXED_KEYS), key
+
+
 @needs_trusted
 def test_finish_refuses_a_policy_begun_for_another(area: dict[str, Path]) -> None:
     """A spare begins the containment of the calls it expects: a call whose

@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -110,6 +111,45 @@ def test_calls_from_spares_that_began_their_containment_see_the_same(box: Sandbo
     assert seen[-1]["handed"] == ["given.txt", *(f"out{n}.txt" for n in range(4))]
 
 
+def _memory_group(pid: int) -> str:
+    """The name of ``pid``'s cgroup of the memory controller (v1) or its v2 group."""
+    lines = Path(f"/proc/{pid}/cgroup").read_text().splitlines()
+    paths = {c: path for _, controllers, path in (line.split(":", 2) for line in lines)
+             for c in (controllers.split(",") if controllers else [""])}
+    return Path(paths.get("memory", paths.get("", ""))).name
+
+
+@needs_contained
+def test_a_spare_waits_in_the_group_kept_for_the_next_call_and_nowhere_else(box: Sandbox) -> None:
+    """Each request names the group kept for the launcher's next call; the
+    spare begun after it joins that group while it waits, and the next call,
+    which it takes, runs there, in a group no other call has at the time."""
+    import psutil
+
+    from grading.zygote import _GROUPS, containment
+
+    kept = containment()
+    assert kept is not None
+    assert box.call("one").unwrap() == 1
+    for _ in range(3):
+        kept_next = kept._next[box.launcher]
+        helper = box.launcher._helper
+        assert helper is not None and helper.pid is not None
+        wait_until = time.monotonic() + 10
+        while time.monotonic() < wait_until:
+            spares = [p.pid for p in psutil.Process(helper.pid).children()
+                      if os.getpgid(p.pid) == os.getpgid(helper.pid)]
+            if spares and _memory_group(spares[0]) == kept_next.name:
+                break
+            time.sleep(0.01)
+        assert spares and _memory_group(spares[0]) == kept_next.name, "the spare did not join the kept group"
+        with box.start("one") as running:
+            group = _GROUPS[running._proc].group
+            assert running._proc.pid == spares[0] and group is not None and group.name == kept_next.name
+            assert kept._next[box.launcher].name != group.name
+            assert running.finish(timeout=30).unwrap() == 1
+
+
 @needs_contained
 def test_a_call_unlike_the_last_is_forked_afresh(box: Sandbox, tmp_path: Path) -> None:
     """Calls that alternate between two workspaces: the spare began for the
@@ -163,8 +203,9 @@ def test_a_failed_containment_is_the_graders_error(box: Sandbox, tmp_path: Path,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     real = zygote.Containment.prepare
 
-    def broken(self: zygote.Containment, spec: zygote.Launch) -> tuple[dict[str, Any], contain.Cgroup]:
-        request, group = real(self, spec)
+    def broken(self: zygote.Containment, spec: zygote.Launch,
+               ahead: object = None) -> tuple[dict[str, Any], contain.Cgroup]:
+        request, group = real(self, spec, ahead)
         request["contain"]["cgroup"]["folders"] = {"memory": str(tmp_path / "no-such-group")}
         return request, group
 
