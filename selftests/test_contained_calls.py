@@ -133,6 +133,7 @@ def test_a_spare_waits_in_the_group_kept_for_the_next_call_and_nowhere_else(box:
     assert box.call("one").unwrap() == 1
     for _ in range(3):
         kept_next = kept._next[box.launcher]
+        assert isinstance(box.launcher, zygote.WarmLauncher)
         helper = box.launcher._helper
         assert helper is not None and helper.pid is not None
         wait_until = time.monotonic() + 10
