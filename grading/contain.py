@@ -35,6 +35,7 @@ The interface for the launcher (see docs/trust.md for the sequence)::
                            # enforced = finish(begun, policy) once its call came
                            # (ahead: the cgroup the parent keeps for the next call)
     parent, after the end: group.kill(); memory_exceeded(group); group.remove()
+                           # or, to use it again: group.kill(); group.renew()
 """
 
 from __future__ import annotations
@@ -839,15 +840,21 @@ class Cgroup:
         self.folders = folders
         self.name = name
         #: The kernel's count of memory kills in the group when its current
-        #: use began (``renew``): a group is used again once it is empty.
+        #: use began (``renew``, when the last use ended): a group is used
+        #: again once it is empty.
         self.oom_kills_before = 0
 
-    def renew(self) -> None:
-        """Begin another use of this group, which must be empty: memory kills
-        count from now on, and v1's peak usage starts again from zero."""
-        self.oom_kills_before = self.memory_events().get("oom_kill", 0)
+    def renew(self) -> bool:
+        """End a use of this group, now empty, and begin the next: whether
+        the kernel killed a process of it for memory during the use that
+        ended (``memory_exceeded``); memory kills count from now on, and
+        v1's peak usage starts again from zero. One read of the counters."""
+        kills = self.memory_events().get("oom_kill", 0)
+        exceeded = kills > self.oom_kills_before
+        self.oom_kills_before = kills
         if self.kind == "v1":
             _write(self.folders["memory"] / "memory.max_usage_in_bytes", "0", optional=True)
+        return exceeded
 
     @property
     def kind(self) -> str:

@@ -41,7 +41,6 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import itertools
 import json
 import os
 import queue
@@ -193,7 +192,9 @@ class Containment:
         self.checkout = str(Path(__file__).resolve().parent.parent)
         self.scratch = os.environ.get(SCRATCH_ENV) or tempfile.gettempdir()
         self.hidden = [p for p in (os.environ.get(TESTS_ENV),) if p and os.path.isdir(p)]
-        self._count = itertools.count(1)
+        #: Groups made so far (each named by its number).
+        self._count = 0
+        self._count_lock = threading.Lock()
         self._token = secrets.token_hex(6)
         self._copies: dict[str, str] = {}
         #: Call groups found empty after their call, for the next calls: making
@@ -255,10 +256,7 @@ class Containment:
             group = self._next.pop(ahead, None)
             if group is None and self._spare:
                 group = self._spare.pop()
-        if group is not None:
-            group.renew()
-            return group
-        return self._create()
+        return group if group is not None else self._create()  # (a kept one was renewed when given back)
 
     def _keep_next(self, ahead: object) -> contain.Cgroup:
         with self._spare_lock:
@@ -267,19 +265,26 @@ class Containment:
             return self._next[ahead]
 
     def _create(self) -> contain.Cgroup:
+        with self._count_lock:
+            self._count += 1
+            count = self._count
         # (The test process is pid 1 of its namespace: the token tells two topics apart.)
-        return contain.Cgroup.create(f"kata-{self.uid}-{self._token}-{next(self._count)}",
+        return contain.Cgroup.create(f"kata-{self.uid}-{self._token}-{count}",
                                      memory=CALL_MEMORY, pids=CALL_PIDS, layout=self.layout)
 
-    def give_back(self, group: contain.Cgroup) -> None:
-        """``group``'s call has ended: killed whole, then kept for the next
-        call when it is empty (removed otherwise, if it can be)."""
+    def give_back(self, group: contain.Cgroup) -> bool:
+        """``group``'s call has ended: killed whole, then renewed and kept for
+        the next call when it is empty (removed otherwise, if it can be).
+        Whether the kernel killed part of the call for memory."""
         if group.procs() and not group.kill():
+            exceeded = contain.memory_exceeded(group)
             with contextlib.suppress(contain.ContainError):
                 group.remove()
-            return
+            return exceeded
+        exceeded = group.renew()
         with self._spare_lock:
             self._spare.append(group)
+        return exceeded
 
     def release(self, ahead: object) -> None:
         """``ahead`` makes no more calls: the group kept for it goes back."""
@@ -511,11 +516,11 @@ def end_tree(proc: Killable, born: float | None) -> None:
         job.close()
     held = _GROUPS.get(proc)
     if held is not None and held.group is not None:
-        memory_exceeded(proc)
         group, held.group = held.group, None
         box = containment()
-        if box is not None:
-            box.give_back(group)  # killing first what is left (cgroup.kill, or freeze then SIGKILL)
+        # Killing first what is left (cgroup.kill, or freeze then SIGKILL).
+        exceeded = box.give_back(group) if box is not None else contain.memory_exceeded(group)
+        held.oom = held.oom or exceeded
 
 
 class WarmHandle:
