@@ -469,3 +469,22 @@ def test_a_pause_ends_when_the_warm_call_ends(tmp_path: Path) -> None:
         box.close()
         launcher.close()
         REAPER.stop()
+
+
+def test_the_child_environment_follows_the_graders_own(monkeypatch: pytest.MonkeyPatch) -> None:
+    """child_environment is made again only when os.environ changed: a
+    variable set, changed or removed in the grader is seen at the next call,
+    and what a caller does to the dict it got changes nothing."""
+    monkeypatch.delenv("KATA_ENV_PROBE", raising=False)
+    assert "KATA_ENV_PROBE" not in zygote.child_environment()
+    monkeypatch.setenv("KATA_ENV_PROBE", "1")
+    assert zygote.child_environment()["KATA_ENV_PROBE"] == "1"
+    monkeypatch.setenv("KATA_ENV_PROBE", "2")
+    got = zygote.child_environment()
+    assert got["KATA_ENV_PROBE"] == "2"
+    got["KATA_ENV_PROBE"] = "changed by a caller"
+    assert zygote.child_environment()["KATA_ENV_PROBE"] == "2"
+    monkeypatch.delenv("KATA_ENV_PROBE")
+    assert "KATA_ENV_PROBE" not in zygote.child_environment()
+    monkeypatch.setenv("NOT_ALLOWED_PROBE", "x")
+    assert "NOT_ALLOWED_PROBE" not in zygote.child_environment()
