@@ -34,7 +34,9 @@ before any student code; after the call, ``end_tree`` kills the group
 whole, notes whether the kernel killed it for memory
 (``memory_exceeded``), and keeps it, empty, for the topic's next call
 (``Containment.give_back``: joining a group costs a fraction of making and
-removing one).
+removing one). For the warm launcher one group is also kept ahead, for its
+next call, and named in each request: the helper's spare joins it while it
+waits (``contain.begin``), so that the call does not.
 """
 
 from __future__ import annotations
