@@ -299,6 +299,20 @@ BEGUN: tuple[Any, Any] | None = None
 FIXED_KEYS = ("slot", "checkout", "scratch", "workspace", "hidden")
 
 
+#: The ``FIXED_KEYS`` values of the last template a spare began, and the
+#: fixed part of its policy: made in the helper, once for the spares of a topic.
+_FIXED: tuple[str, Any] | None = None
+
+
+def _fixed_policy(template: dict[str, Any]) -> Any:
+    """``contain.fixed_part`` of the policy of calls like ``template``."""
+    global _FIXED
+    key = json.dumps([template.get(k) for k in FIXED_KEYS])
+    if _FIXED is None or _FIXED[0] != key:
+        _FIXED = (key, _load_contain().fixed_part(call_policy(template, {})))
+    return _FIXED[1]
+
+
 def enter_containment(request: dict[str, Any]) -> None:
     """Contain this process as the request's ``contain`` part says (nothing
     when there is none; the rest of it where a spare began it, ``BEGUN``);
@@ -446,6 +460,12 @@ def _fork_spare(control: socket.socket, wake: tuple[int, int],
     takes only such a call."""
     if sys.platform == "win32":
         raise OSError("the warm path needs fork")
+    fixed = None
+    if template is not None:
+        try:
+            fixed = _fixed_policy(template)  # here: the spares of a topic share one
+        except Exception:  # noqa: BLE001 - a template we cannot read: the spare begins nothing
+            template = None
     ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     pid = os.fork()
     if pid:
@@ -464,7 +484,7 @@ def _fork_spare(control: socket.socket, wake: tuple[int, int],
         try:
             contain = _load_contain()
             ahead = contain.Cgroup.described(template["next"]) if template.get("next") else None
-            begun = contain.begin(contain.fixed_part(call_policy(template, {})), ahead)
+            begun = contain.begin(fixed, ahead)
             if isinstance(template.get("environment"), dict):
                 os.environ.clear()  # the last call's, likely the next one's (finish checks)
                 os.environ.update(template["environment"])

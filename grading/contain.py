@@ -40,6 +40,7 @@ The interface for the launcher (see docs/trust.md for the sequence)::
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import dataclasses
 import errno
@@ -124,12 +125,16 @@ def _lib() -> ctypes.CDLL:
 
 def _warm_up() -> None:
     """Look up, once, the libc functions ``enter`` calls (ctypes caches them on
-    the library object), so that a forked child does not: for the warm call
-    helper, before its first fork."""
+    the library object), so that a forked child does not, and empty the
+    bounding set where we may (the helper never executes a program: what
+    it forks inherits the empty set): for the warm call helper, before its
+    first fork."""
     if _libc is not None:
         for name in ("prctl", "unshare", "mount", "capset", "capget", "setns"):
             getattr(_libc, name)
     interpreter_paths()
+    with contextlib.suppress(ContainError):
+        _drop_bounding_set()
 
 
 def _check(result: int, what: str) -> int:
@@ -146,10 +151,14 @@ def prctl(option: int, arg: int = 0) -> int:
 
 def unshare(flags: int) -> None:
     _check(int(_lib().unshare(ctypes.c_int(flags))), f"unshare({flags:#x})")
+    if flags & CLONE_NEWUSER:
+        _bounding_lost()
 
 
 def setns(fd: int, nstype: int) -> None:
     _check(int(_lib().setns(ctypes.c_int(fd), ctypes.c_int(nstype))), f"setns({nstype:#x})")
+    if nstype in (0, CLONE_NEWUSER):
+        _bounding_lost()  # (0: whatever namespace ``fd`` is, a user one too)
 
 
 def mount(source: str | None, target: str, fstype: str | None, flags: int,
@@ -524,8 +533,22 @@ def _map_self(uid: int, gid: int) -> None:
     Path("/proc/self/gid_map").write_text(f"{gid} {gid} 1")
 
 
+#: Whether this process has emptied its bounding set (a fork inherits both):
+#: the warm helper does it once (``_warm_up``), not each of its spares.
+_bounding_dropped = False
+
+
+def _bounding_lost() -> None:
+    """A new user namespace gives a full bounding set back."""
+    global _bounding_dropped
+    _bounding_dropped = False
+
+
 def _drop_bounding_set() -> None:
     # Needs CAP_SETPCAP, which goes with the uid drop: done first.
+    global _bounding_dropped
+    if _bounding_dropped:
+        return
     for cap in range(CAP_LAST_GUESS + 1):
         try:
             prctl(PR_CAPBSET_DROP, cap)
@@ -533,6 +556,7 @@ def _drop_bounding_set() -> None:
             if exc.errno == errno.EINVAL:
                 break
             raise
+    _bounding_dropped = True
 
 
 def drop_capabilities() -> None:

@@ -387,11 +387,42 @@ def test_a_spares_fixed_keys_are_what_the_fixed_part_is_made_of(tmp_path: Path) 
     assert set(changed) == set(spec) >= set(_child.FIXED_KEYS)
 
     def fixed(part: dict[str, Any]) -> contain.Policy:
-        return contain.fixed_part(_child.call_policy(part, {"answer_fd": 3}))
+        # (The call helper's own copy of the module, as in a spare: its classes are its own.)
+        made: contain.Policy = _child._load_contain().fixed_part(_child.call_policy(part, {"answer_fd": 3}))
+        return made
 
     for key, value in changed.items():
         differs = fixed({**spec, key: value}) != fixed(spec)
         assert differs == (key in _child.FIXED_KEYS), key
+        # The helper's one fixed part for its spares is made again exactly then.
+        first = _child._fixed_policy(spec)
+        again = _child._fixed_policy({**spec, key: value})
+        assert (again is first) == (key not in _child.FIXED_KEYS), key
+        assert again == fixed({**spec, key: value}), key
+
+
+@needs_trusted
+def test_a_user_namespace_gives_the_bounding_set_back_and_it_is_dropped_again() -> None:
+    """The helper empties its bounding set once, for all it forks
+    (``_bounding_dropped``); a new user namespace fills it again, and the
+    next drop is then done, not skipped."""
+    if not contain._userns_allowed():
+        pytest.skip("user namespaces are not allowed here")
+    pid = fork()
+    if pid == 0:
+        code = 1
+        try:
+            contain._drop_bounding_set()
+            empty = int(status_fields(os.getpid())["CapBnd"], 16) == 0 and contain._bounding_dropped
+            contain.unshare(contain.CLONE_NEWUSER)
+            full = int(status_fields(os.getpid())["CapBnd"], 16) != 0 and not contain._bounding_dropped
+            contain._drop_bounding_set()
+            code = 0 if empty and full and int(status_fields(os.getpid())["CapBnd"], 16) == 0 else 2
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    REAPER.roots.discard(pid)
+    assert os.waitstatus_to_exitcode(status) == 0
 
 
 @needs_trusted

@@ -120,6 +120,23 @@ def _memory_group(pid: int) -> str:
 
 
 @needs_contained
+def test_every_warm_call_has_no_capability_and_an_empty_bounding_set(box: Sandbox) -> None:
+    """Seen from outside while each call is held: the first (forked afresh)
+    and those taken by spares, whose helper emptied its bounding set once."""
+    if sys.platform != "linux":  # (needs_contained skips it there; this tells mypy)
+        pytest.skip("Linux only")
+    for n in range(3):
+        with box.start("one", hold=True) as running:
+            assert running.returned(30)
+            status = dict(line.split(":", 1) for line in
+                          Path(f"/proc/{running.pid}/status").read_text().splitlines())
+            assert n == 0 or getattr(running._proc, "waited", 0.0) > 0, f"call {n} was not taken by a spare"
+            for field in ("CapEff", "CapPrm", "CapInh", "CapBnd", "CapAmb"):
+                assert int(status[field], 16) == 0, (n, field, status[field])
+            assert running.finish(timeout=30).unwrap() == 1
+
+
+@needs_contained
 def test_a_spare_waits_in_the_group_kept_for_the_next_call_and_nowhere_else(box: Sandbox) -> None:
     """Each request names the group kept for the launcher's next call; the
     spare begun after it joins that group while it waits, and the next call,
