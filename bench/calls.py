@@ -1,9 +1,13 @@
 """The call path alone: N calls of a trivial student function, cold vs warm.
 
-    python bench/calls.py [--calls 100]
+    python bench/calls.py [--calls 100] [--rounds 10]
 
 Prints, per launcher, the median and total wall time of one call and the
-calls per second, then the speed-up of warm over cold. Last, for scale, a
+calls per second, then the speed-up of warm over cold. The two launchers
+take turns, ``--rounds`` blocks of calls each (the first of each round
+alternating): a machine whose speed drifts from minute to minute then
+slows both alike, and the speed-up is the launchers', not the drift's.
+Last, for scale, a
 bare fork per call, on demand: a loop in an interpreter with the call
 helper's imports that forks, imports the module (from source) and calls the
 function in the child, reads its answer from a pipe and reaps it; no
@@ -40,7 +44,7 @@ from grading import contain, zygote  # noqa: E402
 from grading.processes import become_subreaper  # noqa: E402
 from grading.runner import scratch_base  # noqa: E402
 from grading.sandbox import Sandbox  # noqa: E402
-from grading.zygote import CHILD_FLAGS, ColdLauncher, Launcher, WarmLauncher, contained  # noqa: E402
+from grading.zygote import CHILD_FLAGS, ColdLauncher, WarmLauncher, contained  # noqa: E402
 
 MODULE = "def add(a, b):\n    return a + b\n"
 
@@ -76,17 +80,13 @@ print("\\n".join(str(t) for t in times[1:]))
 """
 
 
-def measure(launcher: Launcher, calls: int, workspace: Path) -> list[float]:
-    box = Sandbox(workspace, "trivial", launcher=launcher)
+def measure(box: Sandbox, calls: int) -> list[float]:
+    """The wall time of each of ``calls`` calls."""
     times = []
-    try:
-        box.call("add", 1, 2).unwrap()  # the warm helper starts on first use: not counted
-        for _ in range(calls):
-            started = time.perf_counter()
-            assert box.call("add", 1, 2).unwrap() == 3
-            times.append(time.perf_counter() - started)
-    finally:
-        box.close()
+    for _ in range(calls):
+        started = time.perf_counter()
+        assert box.call("add", 1, 2).unwrap() == 3
+        times.append(time.perf_counter() - started)
     return times
 
 
@@ -97,26 +97,39 @@ def bare_forks(calls: int, workspace: Path) -> list[float]:
     return [float(line) for line in done.stdout.split()]
 
 
-def compare(calls: int, scratch: Path) -> None:
-    """Cold, then warm, with ``scratch`` as the temporary folder."""
+def compare(calls: int, rounds: int, scratch: Path) -> None:
+    """Cold and warm in turns, with ``scratch`` as the temporary folder."""
     os.environ["TMPDIR"] = str(scratch)
     tempfile.tempdir = None
     become_subreaper()
     workspace = Path(tempfile.mkdtemp(prefix="ws-"))
     (workspace / "trivial.py").write_text(MODULE, encoding="utf-8")
+    boxes = {"cold": Sandbox(workspace, "trivial", launcher=ColdLauncher()),
+             "warm": Sandbox(workspace, "trivial", launcher=WarmLauncher())}
+    times: dict[str, list[float]] = {name: [] for name in boxes}
+    try:
+        for box in boxes.values():
+            box.call("add", 1, 2).unwrap()  # the warm helper starts on first use: not counted
+        for turn in range(rounds):
+            # Each launcher's share of the calls, spread over the rounds.
+            share = calls * (turn + 1) // rounds - calls * turn // rounds
+            for name in (("cold", "warm") if turn % 2 == 0 else ("warm", "cold")):
+                times[name] += measure(boxes[name], share)
+    finally:
+        for box in reversed(boxes.values()):  # (the cold one's close ends all that is left)
+            box.close()
     rates, medians = {}, {}
-    for name, launcher in (("cold", ColdLauncher()), ("warm", WarmLauncher())):
-        times = measure(launcher, calls, workspace)
-        rates[name] = len(times) / sum(times)
-        medians[name] = statistics.median(times)
-        print(f"{name}: {calls} calls in {sum(times):.2f} s, median {medians[name] * 1000:.1f} ms "
+    for name, taken in times.items():
+        rates[name] = len(taken) / sum(taken)
+        medians[name] = statistics.median(taken)
+        print(f"{name}: {calls} calls in {sum(taken):.2f} s, median {medians[name] * 1000:.1f} ms "
               f"per call, {rates[name]:.0f} calls/s", flush=True)
     # The medians too: the warm calls take well under a second in all, and one
     # stall of the machine's in that second weighs on their total alone.
     print(f"warm is {rates['warm'] / rates['cold']:.1f}x faster than cold "
           f"({medians['cold'] / medians['warm']:.1f}x on the medians)", flush=True)
-    times = bare_forks(calls, workspace)
-    rate, median = len(times) / sum(times), statistics.median(times)
+    floor = bare_forks(calls, workspace)
+    rate, median = len(floor) / sum(floor), statistics.median(floor)
     print(f"a bare fork per call, on demand, no harness: median {median * 1000:.1f} ms per call, "
           f"{rate:.0f} calls/s, {medians['cold'] / median:.1f}x faster than cold; a warm call takes "
           f"{medians['warm'] / median:.2f}x its time", flush=True)
@@ -125,12 +138,13 @@ def compare(calls: int, scratch: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=100)
+    parser.add_argument("--rounds", type=int, default=10, help="turns of each launcher (default 10)")
     args = parser.parse_args()
     scratch = Path(tempfile.mkdtemp(prefix="kb-", dir=scratch_base()))
     try:
         if not contained():
             print("calls made from this process; scratch in the system's temporary folder", flush=True)
-            compare(args.calls, scratch)
+            compare(args.calls, max(1, min(args.rounds, args.calls)), scratch)
             return
         child = os.fork()
         if child == 0:
@@ -139,7 +153,7 @@ def main() -> None:
                 in_memory = contain.enter_topic(scratch=str(scratch))  # returns in pid 1 of the namespaces
                 print("calls contained, made from pid 1 of a topic's namespaces; scratch "
                       + ("in memory" if in_memory else "on disk"), flush=True)
-                compare(args.calls, scratch)
+                compare(args.calls, max(1, min(args.rounds, args.calls)), scratch)
                 # The kept call groups: their exit handler would, but this fork ends with os._exit.
                 zygote.close_containment()
             except BaseException:  # noqa: BLE001 - said here: this fork never unwinds
