@@ -154,11 +154,13 @@ def main() -> None:
                 print("calls contained, made from pid 1 of a topic's namespaces; scratch "
                       + ("in memory" if in_memory else "on disk"), flush=True)
                 compare(args.calls, max(1, min(args.rounds, args.calls)), scratch)
-                # The kept call groups: their exit handler would, but this fork ends with os._exit.
-                zygote.close_containment()
             except BaseException:  # noqa: BLE001 - said here: this fork never unwinds
                 traceback.print_exc()
                 code = 1
+            finally:
+                # The kept call groups, after a wrong answer too: their exit
+                # handler would, but this fork ends with os._exit.
+                zygote.close_containment()
             sys.stdout.flush()
             os._exit(code)
         _, status = os.waitpid(child, 0)
