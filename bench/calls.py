@@ -3,7 +3,8 @@
     python bench/calls.py [--calls 100] [--rounds 10]
 
 Prints, per launcher, the median and total wall time of one call and the
-calls per second, then the speed-up of warm over cold. The two launchers
+calls per second, then the speed-up of warm over cold (and the share of CPU
+time the host took meanwhile, see ``_machine.py``). The two launchers
 take turns, ``--rounds`` blocks of calls each (the first of each round
 alternating): a machine whose speed drifts from minute to minute then
 slows both alike, and the speed-up is the launchers', not the drift's.
@@ -39,6 +40,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from _machine import stolen_since, ticks  # noqa: E402
 
 from grading import contain, zygote  # noqa: E402
 from grading.processes import become_subreaper  # noqa: E402
@@ -107,6 +110,7 @@ def compare(calls: int, rounds: int, scratch: Path) -> None:
     boxes = {"cold": Sandbox(workspace, "trivial", launcher=ColdLauncher()),
              "warm": Sandbox(workspace, "trivial", launcher=WarmLauncher())}
     times: dict[str, list[float]] = {name: [] for name in boxes}
+    before = ticks()
     try:
         for box in boxes.values():
             box.call("add", 1, 2).unwrap()  # the warm helper starts on first use: not counted
@@ -118,6 +122,7 @@ def compare(calls: int, rounds: int, scratch: Path) -> None:
     finally:
         for box in reversed(boxes.values()):  # (the cold one's close ends all that is left)
             box.close()
+    stolen = stolen_since(before)
     rates, medians = {}, {}
     for name, taken in times.items():
         rates[name] = len(taken) / sum(taken)
@@ -127,7 +132,8 @@ def compare(calls: int, rounds: int, scratch: Path) -> None:
     # The medians too: the warm calls take well under a second in all, and one
     # stall of the machine's in that second weighs on their total alone.
     print(f"warm is {rates['warm'] / rates['cold']:.1f}x faster than cold "
-          f"({medians['cold'] / medians['warm']:.1f}x on the medians)", flush=True)
+          f"({medians['cold'] / medians['warm']:.1f}x on the medians)"
+          + (f"; meanwhile {stolen}" if stolen else ""), flush=True)
     floor = bare_forks(calls, workspace)
     rate, median = len(floor) / sum(floor), statistics.median(floor)
     print(f"a bare fork per call, on demand, no harness: median {median * 1000:.1f} ms per call, "

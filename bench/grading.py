@@ -5,7 +5,8 @@
     python bench/grading.py --hangs        # a submission that hangs in every function
 
 Prints one line per workspace and checkout: every run's wall time, the median
-and the score. ``--checkout DIR`` grades with another checkout of the project
+and the score, and the share of CPU time the host took meanwhile (a virtual
+machine's steal; see ``_machine.py``). ``--checkout DIR`` grades with another checkout of the project
 as well (an older commit, say: ``git worktree add /tmp/old REV``), run after
 run in turn with this one, so that both are measured on the same machine in
 one run. ``--contain-both`` grades each checkout with and without the
@@ -30,6 +31,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+
+from _machine import stolen_since, ticks  # noqa: E402
 
 
 def grade_once(checkout: Path, workspace: Path, topics: list[str], jobs: int | None,
@@ -64,16 +67,18 @@ def compare(checkouts: list[Path], topics: list[str], runs: int, jobs: int | Non
     for name in ("solutions", "exercises"):
         times: dict[int, list[float]] = {i: [] for i in range(len(variants))}
         scores: dict[int, str] = {}
+        before = ticks()
         for _ in range(runs):
             for i, (checkout, env) in enumerate(variants):  # in turn: a change of load hits all alike
                 elapsed, _, scores[i] = grade_once(checkout, ROOT / name, topics, jobs, env)
                 times[i].append(elapsed)
+        stolen = stolen_since(before)
         for i, (checkout, env) in enumerate(variants):
             shown = ", ".join(f"{t:.1f}" for t in times[i])
             label = "" if checkout == ROOT else f" [{checkout}]"
             label += " [GRADING_CONTAIN=off]" if env else ""
             print(f"{name:<10} median {statistics.median(times[i]):5.1f} s  (runs: {shown})  "
-                  f"score {scores[i]}{label}")
+                  f"score {scores[i]}{label}" + (f"; {stolen}" if stolen else ""))
 
 
 def floor(topics: list[str]) -> None:
