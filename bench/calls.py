@@ -8,8 +8,7 @@ time the host took meanwhile, see ``_machine.py``). The two launchers
 take turns, ``--rounds`` blocks of calls each (the first of each round
 alternating): a machine whose speed drifts from minute to minute then
 slows both alike, and the speed-up is the launchers', not the drift's.
-Last, for scale, a
-bare fork per call, on demand: a loop in an interpreter with the call
+Last, for scale, a bare fork per call, on demand: a loop in an interpreter with the call
 helper's imports that forks, imports the module (from source) and calls the
 function in the child, reads its answer from a pipe and reaps it; no
 harness, no containment. It shows what a fork, the child's first writes to
@@ -146,11 +145,12 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=100)
     parser.add_argument("--rounds", type=int, default=10, help="turns of each launcher (default 10)")
     args = parser.parse_args()
+    rounds = max(1, min(args.rounds, args.calls))
     scratch = Path(tempfile.mkdtemp(prefix="kb-", dir=scratch_base()))
     try:
         if not contained():
             print("calls made from this process; scratch in the system's temporary folder", flush=True)
-            compare(args.calls, max(1, min(args.rounds, args.calls)), scratch)
+            compare(args.calls, rounds, scratch)
             return
         child = os.fork()
         if child == 0:
@@ -159,7 +159,7 @@ def main() -> None:
                 in_memory = contain.enter_topic(scratch=str(scratch))  # returns in pid 1 of the namespaces
                 print("calls contained, made from pid 1 of a topic's namespaces; scratch "
                       + ("in memory" if in_memory else "on disk"), flush=True)
-                compare(args.calls, max(1, min(args.rounds, args.calls)), scratch)
+                compare(args.calls, rounds, scratch)
             except BaseException:  # noqa: BLE001 - said here: this fork never unwinds
                 traceback.print_exc()
                 code = 1

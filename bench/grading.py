@@ -6,10 +6,10 @@
 
 Prints one line per workspace and checkout: every run's wall time, the median
 and the score, and the share of CPU time the host took meanwhile (a virtual
-machine's steal; see ``_machine.py``). ``--checkout DIR`` grades with another checkout of the project
-as well (an older commit, say: ``git worktree add /tmp/old REV``), run after
-run in turn with this one, so that both are measured on the same machine in
-one run. ``--contain-both`` grades each checkout with and without the
+machine's steal; see ``_machine.py``). ``--checkout DIR`` grades with
+another checkout of the project as well (an older commit, say: ``git
+worktree add /tmp/old REV``), run after run in turn with this one, so that
+both are measured on the same machine in one run. ``--contain-both`` grades each checkout with and without the
 trusted tier's containment (``GRADING_CONTAIN=off``), in turn. ``--floor``
 grades the solutions one topic at a time and prints how long each waited
 (wall time minus the CPU time of its processes): the sum of those waits
