@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from . import messages as msg
-from . import processes
+from . import processes, zygote
 from ._wire import Connect, Opaque, ProcessSnapshot, encode
 from .call import Call, HangLog, Streams, StudentException
 from .i18n import Text
@@ -267,7 +267,8 @@ class Running:
         # What is left of the tree, recorded before anything is killed.
         # When the call began: its process's birth, or later when it was a spare.
         began = None if self._born is None else self._born + getattr(self._proc, "waited", 0.0)
-        others = processes.call_tree(self.pid, began, live, self._sandbox.baseline)
+        others = [] if exited and zygote.tree_ended(self._proc) else processes.call_tree(
+            self.pid, began, live, self._sandbox.baseline)
         leftovers: tuple[ProcInfo, ...] = ()
         if exited:
             # Give the multiprocessing resource tracker (spawn) its moment to go.

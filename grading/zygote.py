@@ -30,8 +30,9 @@ Containment (the trusted tier: Linux, root, cgroups; ``GRADING_CONTAIN=off``
 turns it off) lives here too, for both launchers (``Containment``): before
 the call's process exists, a cgroup of its own (memory and pids capped) and
 the request's ``contain`` part, which the child hands to ``contain.enter``
-before any student code; after the call, ``end_tree`` kills the group
-whole, notes whether the kernel killed it for memory
+before any student code; after the call, a group found empty says that
+nothing was left (``tree_ended``: no look at the process table), and
+``end_tree`` kills the group whole, notes whether the kernel killed it for memory
 (``memory_exceeded``), and keeps it, empty, for the topic's next call
 (``Containment.give_back``: joining a group costs a fraction of making and
 removing one). For the warm launcher one group is also kept ahead, for its
@@ -287,11 +288,13 @@ class Containment:
         return contain.Cgroup.create(f"kata-{self.uid}-{self._token}-{count}",
                                      memory=CALL_MEMORY, pids=CALL_PIDS, layout=self.layout)
 
-    def give_back(self, group: contain.Cgroup) -> bool:
+    def give_back(self, group: contain.Cgroup, empty: bool = False) -> bool:
         """``group``'s call has ended: killed whole, then renewed and kept for
         the next call when it is empty (removed otherwise, if it can be).
-        Whether the kernel killed part of the call for memory."""
-        if group.procs() and not group.kill():
+        Whether the kernel killed part of the call for memory. ``empty``:
+        found empty after the call's end already (``tree_ended``); a group
+        stays empty once it is (only its members could put a process in it)."""
+        if not empty and group.procs() and not group.kill():
             exceeded = contain.memory_exceeded(group)
             with contextlib.suppress(contain.ContainError):
                 group.remove()
@@ -408,11 +411,13 @@ def _contained_launch(spec: Launch, start: Callable[[Mapping[str, Any]], Killabl
 
 @dataclass
 class _Group:
-    """A contained call's cgroup (None once removed), and whether the kernel
-    killed part of the call for memory."""
+    """A contained call's cgroup (None once given back), whether the kernel
+    killed part of the call for memory, and whether the group was found
+    empty after the call (``tree_ended``)."""
 
     group: contain.Cgroup | None
     oom: bool = False
+    empty: bool = False
 
 
 #: The cgroups of the contained calls, by their launcher's handle.
@@ -520,21 +525,36 @@ def ended_within(proc: Killable, seconds: float) -> bool:
     return True
 
 
+def tree_ended(proc: Killable) -> bool:
+    """Whether the call's process and everything it started have ended, as
+    the kernel tells it without a look at the process table: a contained
+    call's cgroup holds every process started in the call (none can leave
+    it), and it holds none now. False where that cannot be known (no
+    containment): ``processes.call_tree`` then finds what is left."""
+    held = _GROUPS.get(proc)
+    if held is None or held.group is None or proc.poll() is None:
+        return False
+    held.empty = not held.group.procs()
+    return held.empty
+
+
 def end_tree(proc: Killable, born: float | None) -> None:
     """End whatever the call's process left, where the launcher holds it all
     (a Windows Job Object; the call's cgroup: killed whole, however fast it
     forks, then removed; elsewhere the call's process group, which holds
     the orphans no subreaper adopted). ``born``: the call's ``create_time``."""
-    processes.kill_group(proc.pid, born)
+    held = _GROUPS.get(proc)
+    if held is None or not held.empty:  # (an empty group: the session's members have gone too)
+        processes.kill_group(proc.pid, born)
     job = getattr(proc, "job", None)
     if job is not None:
         job.close()
-    held = _GROUPS.get(proc)
     if held is not None and held.group is not None:
         group, held.group = held.group, None
         box = containment()
         # Killing first what is left (cgroup.kill, or freeze then SIGKILL).
-        exceeded = box.give_back(group) if box is not None else contain.memory_exceeded(group)
+        exceeded = (box.give_back(group, empty=held.empty) if box is not None
+                    else contain.memory_exceeded(group))
         held.oom = held.oom or exceeded
 
 

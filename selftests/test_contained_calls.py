@@ -14,9 +14,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import psutil
 import pytest
 
-from grading import contain, zygote
+from grading import contain, processes, zygote
 from grading.errors import StudentCrashed
 from grading.processes import REAPER
 from grading.sandbox import CONTAINED, Sandbox, become_subreaper
@@ -45,6 +46,11 @@ def hog():
 
 def one():
     return 1
+
+def left():
+    import subprocess
+    return subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"],
+                            start_new_session=True).pid
 
 def spawned():
     import multiprocessing
@@ -188,6 +194,29 @@ def test_a_call_unlike_the_last_is_forked_afresh(box: Sandbox, tmp_path: Path) -
             assert waited == 0.0, "a spare begun for the other workspace took the call"
     finally:
         other.close()
+
+
+@needs_contained
+def test_a_call_whose_group_is_empty_after_it_is_not_looked_for_in_the_process_table(
+        box: Sandbox, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every process a contained call starts stays in its cgroup: an empty
+    group after the call's end says that nothing was left, and the process
+    table is not read (``zygote.tree_ended``). A process left behind, in a
+    session of its own, is still found and killed."""
+    assert box.call("one").unwrap() == 1  # (the helper and its spare started)
+
+    def read(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the process table was read")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(processes, "call_tree", read)
+        patched.setattr(processes, "kill_group", read)
+        for _ in range(3):
+            assert box.call("one").unwrap() == 1
+    result = box.call("left")
+    orphan = result.unwrap()
+    assert orphan in {p.pid for p in result.leftovers}, result.leftovers
+    assert not psutil.pid_exists(orphan) or psutil.Process(orphan).status() == "zombie"
 
 
 @needs_contained
