@@ -145,6 +145,70 @@ def test_exception_keeps_student_frames_only(box: Sandbox) -> None:
         result.unwrap()
 
 
+#: In a fresh interpreter: the helper's side (``compile_ahead``) and a call's
+#: (``_import``) of one module, edited in between without a change of size or
+#: modification time; prints the loader and the value of each import.
+EDITED = """
+import os, sys
+sys.path.insert(0, sys.argv[1])
+import _child
+folder = sys.argv[2]
+source = os.path.join(folder, "edited.py")
+sys.path.insert(0, folder)
+with open(source, "w") as out:
+    out.write("def value():\\n    return 1\\n")
+_child.compile_ahead({"workspace": folder, "module": "edited"})
+module = _child._import("edited", folder)
+print(type(module.__loader__).__name__, module.value())
+before = os.stat(source)
+with open(source, "w") as out:
+    out.write("def value():\\n    return 2\\n")
+os.utime(source, ns=(before.st_atime_ns, before.st_mtime_ns))
+del sys.modules["edited"]
+module = _child._import("edited", folder)
+print(type(module.__loader__).__name__, module.value())
+"""
+
+
+def test_code_compiled_ahead_serves_only_the_bytes_it_was_compiled_from(tmp_path: Path) -> None:
+    """The warm helper compiles a module ahead for the next calls, which use
+    that code only for the bytes they read themselves: an edit keeping the
+    size and the modification time runs as edited."""
+    done = subprocess.run([sys.executable, "-I", "-S", "-B", "-c", EDITED, str(ROOT / "grading"),
+                           str(tmp_path)], capture_output=True, text=True, timeout=60)
+    assert done.stdout.split("\n")[:2] == ["_Ahead 1", "_Ahead 2"], done.stderr
+
+
+def test_the_warm_helper_compiles_a_module_for_the_calls_after_the_first(tmp_path: Path) -> None:
+    (tmp_path / "named.py").write_text("def loader():\n    return type(__loader__).__name__\n",
+                                       encoding="utf-8")
+    become_subreaper()
+    sandbox = Sandbox(tmp_path, "named", launcher=LAUNCHERS["warm"])
+    try:
+        loaders = [sandbox.call("loader").unwrap() for _ in range(4)]
+    finally:
+        sandbox.close()
+        REAPER.stop()
+    assert loaders == ["SourceFileLoader", "_Ahead", "_Ahead", "_Ahead"]
+
+
+@pytest.mark.parametrize("layout, error", [("package", "ModuleNotFoundError"), ("syntax", "SyntaxError")])
+def test_a_module_the_import_system_does_not_take_fails_alike_in_every_call(
+        box: Sandbox, tmp_path: Path, layout: str, error: str) -> None:
+    """A package of the same name goes before ``name.py`` (the import system's
+    order), and a source that does not compile fails in the call: not only
+    in the first one, before the helper has seen the module."""
+    if layout == "package":
+        (tmp_path / "other.py").write_text("def value():\n    return 1\n", encoding="utf-8")
+        (tmp_path / "other").mkdir()
+        (tmp_path / "other" / "__init__.py").write_text("", encoding="utf-8")
+    else:
+        (tmp_path / "other.py").write_text("def value(:\n    return 1\n", encoding="utf-8")
+    for _ in range(3):
+        result = box.call("value", module="other")
+        assert result.raised(error), result
+
+
 def test_not_implemented_is_a_failure_not_a_crash(box: Sandbox) -> None:
     with pytest.raises(NotWritten, match="not written yet"):
         box.call("todo").unwrap()
