@@ -959,10 +959,22 @@ class Cgroup:
         found: set[int] = set()
         for folder in self.folders.values():
             try:
-                found.update(int(p) for p in (folder / "cgroup.procs").read_text().split())
+                found.update(int(p) for p in _read(folder / "cgroup.procs").split())
             except (OSError, ValueError):
                 continue
         return sorted(found)
+
+    def empty(self) -> bool:
+        """Whether the group holds no process now, from one folder's list
+        (every process of the group is in each: ``attach`` joins them all;
+        a hybrid machine's kill folder, which it may skip, is not the one
+        read). False when the list cannot be read."""
+        folder = self.folders.get("unified") if self.kind == "v2" else (
+            self.folders.get("pids") or self.folders.get("memory"))
+        try:
+            return folder is not None and not _read(folder / "cgroup.procs").split()
+        except OSError:
+            return False
 
     def kill(self, timeout: float = 5.0) -> bool:
         """Kill every process in the group, however fast it forks; True when
@@ -1022,7 +1034,7 @@ class Cgroup:
         if self.kind == "v1":
             failcnt = self.folders["memory"] / "memory.failcnt"
             try:
-                events["max"] = int(failcnt.read_text())
+                events["max"] = int(_read(failcnt))
             except (OSError, ValueError):
                 pass
         return events
@@ -1061,10 +1073,17 @@ def memory_exceeded(group: Cgroup) -> bool:
     return group.memory_events().get("oom_kill", 0) > group.oom_kills_before
 
 
+#: (Not on Windows, where this module is imported but its functions are not used.)
+_CLOEXEC: int = getattr(os, "O_CLOEXEC", 0)
+
+
 def _write(path: Path, value: str, optional: bool = False) -> None:
     try:
-        with open(path, "w") as out:
-            out.write(value)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | _CLOEXEC, 0o666)
+        try:
+            os.write(fd, value.encode())  # (a kernel file takes it whole, or fails)
+        finally:
+            os.close(fd)
     except OSError as exc:
         if optional and exc.errno in (errno.ENOENT, errno.EACCES, errno.EINVAL):
             return
@@ -1222,11 +1241,24 @@ def _cgroup_memory_room() -> int | None:
     return min(rooms) if rooms else None
 
 
+def _read(path: Path) -> str:
+    """A kernel file, whole: no buffered text layer (a cgroup's files are
+    read after every call)."""
+    fd = os.open(path, os.O_RDONLY | _CLOEXEC)
+    try:
+        chunks = [os.read(fd, 1 << 16)]
+        while chunks[-1]:
+            chunks.append(os.read(fd, 1 << 16))
+    finally:
+        os.close(fd)
+    return b"".join(chunks).decode("ascii", "replace")
+
+
 def _counters(path: Path) -> dict[str, int]:
     """A cgroup file of "name number" lines (``memory.stat``, ``memory.events``);
     empty when unreadable."""
     try:
-        rows = [line.split() for line in path.read_text().splitlines()]
+        rows = [line.split() for line in _read(path).splitlines()]
     except OSError:
         return {}
     return {r[0]: int(r[1]) for r in rows if len(r) == 2 and r[1].isdigit()}

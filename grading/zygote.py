@@ -534,7 +534,7 @@ def tree_ended(proc: Killable) -> bool:
     held = _GROUPS.get(proc)
     if held is None or held.group is None or proc.poll() is None:
         return False
-    held.empty = not held.group.procs()
+    held.empty = held.group.empty()
     return held.empty
 
 

@@ -570,6 +570,23 @@ def test_pids_cap_stops_a_fork_bomb(area: dict[str, Path], group: contain.Cgroup
 
 
 @needs_root
+@needs_trusted
+def test_a_group_is_empty_only_when_no_process_is_left_in_it(group: contain.Cgroup) -> None:
+    """``empty`` reads one folder's list: a process joins every folder."""
+    assert group.empty()
+    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        group.attach(sleeper.pid)
+        assert not group.empty() and group.procs() == [sleeper.pid]
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+    assert group.empty()
+    gone = contain.Cgroup(group.layout, {k: f.with_name(f.name + "-gone") for k, f in group.folders.items()},
+                          group.name + "-gone")
+    assert not gone.empty(), "a list that cannot be read says nothing"
+
+
 def test_cgroup_create_and_remove_leave_nothing() -> None:
     made = contain.Cgroup.create(f"kata-selftest-empty-{os.getpid()}", memory=1 << 26, pids=8)
     folders = list(made.folders.values())
