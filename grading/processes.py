@@ -548,6 +548,9 @@ def kill_all(procs: Iterable[psutil.Process], root: Killable | None = None,
     through its owner, so that its exit status is kept. ``keep`` are other
     calls' roots, which their owners reap; the harness is never touched.
     """
+    procs = list(procs)
+    if not procs and (root is None or root.poll() is not None):
+        return  # nothing to do: no look at the harness either
     me = os.getpid()
     spared = set(keep) | harness_pids() | {me}
     procs = [p for p in procs if p.pid not in spared and (root is None or p.pid != root.pid)]
