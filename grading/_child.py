@@ -54,7 +54,6 @@ if TYPE_CHECKING:
 if __name__ != "__mp_main__":
     import _io
     import atexit
-    import dataclasses
     import gc
     import importlib
     import importlib.machinery
@@ -359,14 +358,12 @@ def call_policy(spec: dict[str, Any], request: dict[str, Any]) -> Any:
     """The ``contain.Policy`` of a request whose ``contain`` part is ``spec``."""
     contain = _load_contain()
     group = contain.Cgroup.described(spec["cgroup"]) if spec.get("cgroup") else None
-    policy = contain.call_policy(
+    return contain.call_policy(
         slot=int(spec["slot"]), checkout=spec["checkout"], scratch=spec["scratch"],
         workspace=spec["workspace"], cwd=spec["cwd"], writable=spec["writable"], cgroup=group,
         keep_fds=[request["answer_fd"]] if request.get("answer_fd") is not None else [],
-        limits=contain.Limits(file_size=FILE_SIZE_LIMIT, open_files=1024))
-    return dataclasses.replace(policy, call_ro=tuple(spec["readable"]),
-                               hide=(*policy.hide, *spec.get("hidden", ())),
-                               environment=dict(spec["environment"]))
+        limits=contain.Limits(file_size=FILE_SIZE_LIMIT, open_files=1024),
+        readable=spec["readable"], hidden=spec.get("hidden", ()), environment=dict(spec["environment"]))
 
 
 #: In a spare that began its containment ahead (``_fork_spare``): the

@@ -330,6 +330,17 @@ def fixed_part(policy: Policy) -> Policy:
                                limits=Limits(), keep_fds=(), environment=None)
 
 
+#: The fields ``fixed_part`` keeps (every other one it sets to its default).
+_FIXED_FIELDS = tuple(f.name for f in dataclasses.fields(Policy) if f.name not in {
+    "cgroup", "expose_rw", "call_ro", "cwd", "limits", "keep_fds", "environment"})
+
+
+def _fixed_alike(policy: Policy, fixed: Policy) -> bool:
+    """``fixed_part(policy) == fixed`` for a ``fixed`` made by ``fixed_part``,
+    without making another policy (in every call, before student code)."""
+    return all(getattr(policy, name) == getattr(fixed, name) for name in _FIXED_FIELDS)
+
+
 #: ``begin`` keeps its handles at or above this descriptor number, out of the
 #: way of the descriptors a call is given (0, 1, 2, 3) and of ``_place``'s.
 HANDLES_FROM = 600
@@ -395,7 +406,7 @@ def finish(begun: Begun, policy: Policy) -> tuple[str, ...]:
     if sys.platform != "linux":
         raise ContainError(errno.ENOSYS, "containment: Linux only")
     try:
-        if fixed_part(policy) != begun.fixed:
+        if not _fixed_alike(policy, begun.fixed):
             raise ContainError(errno.EINVAL, "containment begun for another policy")
         done = list(begun.done)
         if policy.cgroup is not None:
@@ -451,23 +462,26 @@ def finish(begun: Begun, policy: Policy) -> tuple[str, ...]:
 def call_policy(*, slot: int, checkout: str, scratch: str, workspace: str, cwd: str,
                 writable: Sequence[str] = (), cgroup: Cgroup | None = None,
                 keep_fds: Sequence[int] = (), limits: Limits | None = None,
-                engine: bool = True) -> Policy:
+                engine: bool = True, readable: Sequence[str] = (), hidden: Sequence[str] = (),
+                environment: dict[str, str] | None = None) -> Policy:
     """The trusted tier's policy for one call of topic number ``slot``.
 
-    Hidden: the checkout, the grader's scratch tree and root's home. Seen
-    read-only: the workspace copy, the interpreter, and (``engine``) the
-    checkout's ``grading/`` package, which a ``spawn`` child may need when
-    the launcher's ``__main__`` lives there. Read-write: the call's working
-    folder and ``writable`` (folders a test hands to the code).
+    Hidden: the checkout, the grader's scratch tree, root's home and
+    ``hidden``. Seen read-only: the workspace copy, the interpreter, and
+    (``engine``) the checkout's ``grading/`` package, which a ``spawn``
+    child may need when the launcher's ``__main__`` lives there; for this
+    call alone, ``readable``. Read-write: the call's working folder and
+    ``writable`` (folders a test hands to the code). ``environment``: the
+    student code's (None: the allow-list of the current one).
     """
     engine_dir = os.path.join(checkout, "grading")
     return Policy(
         uid=UID_BASE + slot, cgroup=cgroup, mount_namespace=True, extra_namespaces=True,
-        hide=(checkout, scratch, *home_folders()),
+        hide=(checkout, scratch, *home_folders(), *hidden),
         expose_ro=(workspace, *interpreter_paths(),
                    *((engine_dir,) if engine and os.path.isdir(engine_dir) else ())),
-        expose_rw=(cwd, *writable), cwd=cwd, keep_fds=tuple(keep_fds),
-        limits=limits or Limits())
+        expose_rw=(cwd, *writable), call_ro=tuple(readable), cwd=cwd, keep_fds=tuple(keep_fds),
+        limits=limits or Limits(), environment=environment)
 
 
 def user_policy(*, checkout: str, workspace: str, cwd: str, writable: Sequence[str] = (),

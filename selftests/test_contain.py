@@ -570,6 +570,32 @@ def test_pids_cap_stops_a_fork_bomb(area: dict[str, Path], group: contain.Cgroup
 
 
 @needs_root
+def test_finish_takes_a_policy_exactly_when_its_fixed_part_is_the_one_begun(
+        area: dict[str, Path]) -> None:
+    """``finish`` compares the fixed part field by field, without making it:
+    the same verdict as ``fixed_part(policy) == begun.fixed`` for a change of
+    every field, one at a time."""
+    base = trusted_policy(area)
+    fixed = contain.fixed_part(base)
+    other: dict[type, Any] = {tuple: ("/elsewhere",), str: "/elsewhere", bool: None, int: 7}
+    for field in dataclasses.fields(contain.Policy):
+        value = getattr(base, field.name)
+        if isinstance(value, bool):
+            changed: Any = not value
+        elif isinstance(value, contain.Limits):
+            changed = contain.Limits(open_files=3)
+        elif isinstance(value, dict):
+            changed = {"X": "1"}
+        elif value is None:
+            changed = {"X": "1"} if field.name == "environment" else 5 if field.name in ("uid", "gid") \
+                else "/elsewhere"
+        else:
+            changed = other[type(value)]
+        policy = dataclasses.replace(base, **{field.name: changed})
+        assert contain._fixed_alike(policy, fixed) == (contain.fixed_part(policy) == fixed), field.name
+    assert contain._fixed_alike(base, fixed)
+
+
 @needs_trusted
 def test_a_group_is_empty_only_when_no_process_is_left_in_it(group: contain.Cgroup) -> None:
     """``empty`` reads one folder's list: a process joins every folder."""
