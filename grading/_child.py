@@ -448,7 +448,8 @@ def serve_zygote(fd: int, spares: bool = False) -> dict[str, Any]:
     Each request comes with descriptors: the first three become the child's
     0, 1 and 2, any more become 3, 4, …; every other descriptor is closed.
     The parent side gets ``{"pid": n}`` for each request (with ``"waited"``:
-    the seconds a spare waited for it) and, when a child has ended and been
+    the seconds a spare waited for it, and the call's mount namespace as a
+    descriptor where its spare made one) and, when a child has ended and been
     reaped here, ``{"exit": n, "code": status}`` (for a spare that died
     unannounced too).
 
@@ -499,12 +500,15 @@ def serve_zygote(fd: int, spares: bool = False) -> dict[str, Any]:
             data, fds = b"", []
         if not data:  # the test process has gone: so do we (and our spare, which sees its socket close)
             os._exit(0)
-        pid, reply = 0, {}
+        pid, reply, namespace = 0, {}, []
         if spare is not None:
             (pid, sock), spare = spare, None
             reply["waited"] = round(time.monotonic() - forked_at, 6)
-            if not _hand_over(pid, sock, data, fds):
+            taken = _hand_over(pid, sock, data, fds)
+            if taken is None:
                 pid, reply = 0, {}  # it died or hangs (killed or stopped from outside): fork anew
+            else:
+                namespace = taken
         if pid == 0:
             pid = os.fork()
             if pid == 0:
@@ -514,7 +518,12 @@ def serve_zygote(fd: int, spares: bool = False) -> dict[str, Any]:
                 return _start_call(json.loads(data), fds)  # (a spare reads its request itself)
         for source in fds:
             os.close(source)
-        control.send(json.dumps({"pid": pid, **reply}).encode("utf-8"))
+        # The call's mount namespace goes to the parent side, which lets it go
+        # after the call's end: its teardown waits for an RCU grace period,
+        # which the call's exit (and so the report of it) then does not.
+        socket.send_fds(control, [json.dumps({"pid": pid, **reply}).encode("utf-8")], namespace)
+        for fd in namespace:
+            os.close(fd)
         request = _parsed(data)  # (after the reply: the call waits for it)
         template = _contain_part(request)
         compile_ahead(request)
@@ -565,11 +574,15 @@ def _fork_spare(control: socket.socket, wake: tuple[int, int],
     for end in wake:
         os.close(end)
     begun = None
+    namespace = -1
     if template is not None:
         try:
             contain = _load_contain()
             ahead = contain.Cgroup.described(template["next"]) if template.get("next") else None
             begun = contain.begin(fixed, ahead)
+            if "mount namespace" in begun.done:
+                # Handed to the parent side with our pid (see serve_zygote).
+                namespace = os.open("/proc/self/ns/mnt", os.O_RDONLY | os.O_CLOEXEC)
             if isinstance(template.get("environment"), dict):
                 os.environ.clear()  # the last call's, likely the next one's (finish checks)
                 os.environ.update(template["environment"])
@@ -587,10 +600,13 @@ def _fork_spare(control: socket.socket, wake: tuple[int, int],
             spec.get(key) == template.get(key) for key in FIXED_KEYS)):
         os._exit(0)  # not a call like the last one: not taken, the helper forks it afresh
     try:
-        theirs.send(b"+")  # taken: the helper may now give our pid out
+        # Taken: the helper may now give our pid out (with our mount namespace).
+        socket.send_fds(theirs, [b"+"], [namespace] if namespace >= 0 else [])
     except OSError:
         os._exit(0)
     theirs.detach()  # closed with the rest by _place
+    if namespace >= 0:
+        os.close(namespace)
     if begun is not None:
         global BEGUN
         BEGUN = (begun, call_policy(spec, request))  # (finish checks its fixed part is begun's)
@@ -601,25 +617,32 @@ def _fork_spare(control: socket.socket, wake: tuple[int, int],
 SPARE_TIMEOUT = 2.0
 
 
-def _hand_over(pid: int, sock: socket.socket, data: bytes, fds: list[int]) -> bool:
-    """Give the spare ``pid`` its request; whether it took it. A spare
-    killed a moment ago may still accept the message, so only its answer
-    counts; one that gives none is killed (the helper forks the call then)."""
+def _hand_over(pid: int, sock: socket.socket, data: bytes, fds: list[int]) -> list[int] | None:
+    """Give the spare ``pid`` its request; None when it did not take it,
+    else the descriptors it sent with its yes (its mount namespace, if it
+    made one). A spare killed a moment ago may still accept the message, so
+    only its answer counts; one that gives none is killed (the helper forks
+    the call then)."""
     if sys.platform == "win32":
         raise OSError("the warm path needs fork")
+    sent: list[int] = []
     try:
         socket.send_fds(sock, [data], fds)
         sock.settimeout(SPARE_TIMEOUT)
-        taken = sock.recv(1) == b"+"
+        answer, sent, _, _ = socket.recv_fds(sock, 1, 1)
+        taken = answer == b"+"
     except OSError:
         taken = False
     sock.close()
-    if not taken:
-        try:
-            os.kill(pid, signal.SIGKILL)  # reaped and reported with the others
-        except OSError:
-            pass
-    return taken
+    if taken:
+        return sent
+    for fd in sent:
+        os.close(fd)
+    try:
+        os.kill(pid, signal.SIGKILL)  # reaped and reported with the others
+    except OSError:
+        pass
+    return None
 
 
 def _start_call(request: dict[str, Any], fds: list[int]) -> dict[str, Any]:

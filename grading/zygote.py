@@ -630,6 +630,11 @@ class WarmLauncher:
         self._exits: dict[int, int] = {}
         #: The factory's helper did not answer once: start our own from then on.
         self._factory_failed = False
+        #: The mount namespaces of calls not known to have ended, by pid (a
+        #: descriptor each, from the helper): let go after the call's end
+        #: (``_let_go``), so that the call's exit does not wait for their
+        #: teardown (an RCU grace period).
+        self._namespaces: dict[int, int] = {}
 
     def launch(self, spec: Launch) -> Killable:
         # The answer's descriptor, if any, becomes the call's descriptor 3.
@@ -748,19 +753,28 @@ class WarmLauncher:
 
     def _read(self, sock: socket.socket, replies: queue.Queue[dict[str, Any]],
               helper: subprocess.Popen[bytes] | AdoptedHelper | None) -> None:
+        if sys.platform == "win32":
+            raise OSError("the warm path needs fork")
         while True:
             try:
-                data = sock.recv(1 << 16)
+                data, fds, _, _ = socket.recv_fds(sock, 1 << 16, 1)
             except OSError:
-                data = b""
+                data, fds = b"", []
             if not data:
                 replies.put({})  # a fork() waiting for its reply gets none now, not after REPLY_TIMEOUT
                 with self.changed:
                     self.changed.notify_all()
+                _let_go(*fds, *self._take_namespaces())
                 return
             try:
                 message = json.loads(data)
             except ValueError:
+                message = {}
+            if fds and "pid" in message:
+                with self.changed:
+                    self._namespaces[int(message["pid"])] = fds.pop()
+            _let_go(*fds)  # (none other is expected)
+            if not message:
                 continue
             if "helper" in message:
                 if isinstance(helper, AdoptedHelper):
@@ -773,7 +787,10 @@ class WarmLauncher:
                         handle.returncode = code
                     else:
                         self._exits[pid] = code  # its handle is being made, or it was a spare
+                    namespace = self._namespaces.pop(pid, None)
                     self.changed.notify_all()
+                if namespace is not None:
+                    _let_go(namespace)
             else:
                 if "pid" in message:
                     # The number is a new call's now: an exit reported under it
@@ -781,6 +798,11 @@ class WarmLauncher:
                     with self.changed:
                         self._exits.pop(int(message["pid"]), None)
                 replies.put(message)
+
+    def _take_namespaces(self) -> list[int]:
+        with self.changed:
+            taken, self._namespaces = list(self._namespaces.values()), {}
+        return taken
 
     def _stop_helper(self) -> None:
         if self._sock is not None:
@@ -794,6 +816,36 @@ class WarmLauncher:
                 _end_helper(helper)
             with self.changed:
                 self.changed.notify_all()
+
+
+#: Descriptors to close, and the lock of the thread that closes them (``_let_go``).
+_LETTING_GO: queue.Queue[int] = queue.Queue()
+_LET_GO_LOCK = threading.Lock()
+_let_go_started = False
+
+
+def _let_go(*fds: int) -> None:
+    """Close ``fds`` (calls' mount namespaces) in a thread of this process's
+    own: the last reference to a mount namespace waits for an RCU grace
+    period as it goes, which no reader of a helper's reports should."""
+    global _let_go_started
+    if not fds:
+        return
+    with _LET_GO_LOCK:
+        if not _let_go_started:
+            threading.Thread(target=_close_forever, name="zygote-let-go", daemon=True).start()
+            _let_go_started = True
+    for fd in fds:
+        _LETTING_GO.put(fd)
+
+
+def _close_forever() -> None:
+    while True:
+        fd = _LETTING_GO.get()
+        try:
+            os.close(fd)
+        except OSError:
+            pass
 
 
 def _hang_up(sock: socket.socket) -> None:

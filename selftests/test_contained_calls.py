@@ -219,6 +219,39 @@ def test_a_call_whose_group_is_empty_after_it_is_not_looked_for_in_the_process_t
     assert not psutil.pid_exists(orphan) or psutil.Process(orphan).status() == "zombie"
 
 
+def _mount_namespaces_held() -> list[str]:
+    """The mount namespaces this process holds a descriptor of."""
+    held = []
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            target = os.readlink(f"/proc/self/fd/{fd}")
+        except OSError:
+            continue
+        if target.startswith("mnt:["):
+            held.append(target)
+    return held
+
+
+@needs_contained
+def test_a_warm_calls_mount_namespace_is_held_here_while_it_runs_and_let_go_after(box: Sandbox) -> None:
+    """The spare hands its mount namespace on with its pid: the call's exit
+    is not the namespace's last reference (whose teardown waits for an RCU
+    grace period), and the test process lets it go once the call has ended."""
+    assert box.call("one").unwrap() == 1  # (a spare that began a containment takes the next call)
+    before = _mount_namespaces_held()
+    with box.start("one", hold=True) as running:
+        assert running.returned(10)
+        during = _mount_namespaces_held()
+        ours = os.readlink(f"/proc/{running.pid}/ns/mnt")
+    assert ours in during and ours not in before, (ours, before, during)
+    for _ in range(5):
+        assert box.call("one").unwrap() == 1
+    deadline = time.monotonic() + 10
+    while len(_mount_namespaces_held()) > len(before) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert _mount_namespaces_held() == before, "a call's mount namespace was kept after its end"
+
+
 @needs_contained
 def test_a_call_over_the_memory_cap_says_memory_limit_exceeded(box: Sandbox) -> None:
     result = box.call("hog")
