@@ -70,6 +70,7 @@ if __name__ != "__mp_main__":
     import select
     import signal
     import socket
+    import stat
     import struct  # noqa: F401
     import threading
     import time
@@ -215,13 +216,29 @@ COMPILE_AHEAD_LIMIT = 1 << 20
 def compile_ahead(request: dict[str, Any]) -> None:
     """In the warm helper, after handing a call on: compile the source of
     its module for the calls to come, unless it holds those bytes already
-    (a student may edit the file between calls)."""
+    (a student may edit the file between calls).
+
+    Only a regular file itself, not a symlink: the helper may read what a
+    call may not (it runs uncontained), and a call can read what its
+    helper holds (the fork's memory), so nothing else is read. Nor a FIFO
+    or device, which could keep it waiting."""
+    if sys.platform == "win32":
+        raise OSError("the warm path needs fork")
     try:
         path = os.path.join(os.path.abspath(request["workspace"]), request["module"] + ".py")
-        with open(path, "rb") as src:
-            source = src.read(COMPILE_AHEAD_LIMIT + 1)
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
     except (OSError, KeyError, TypeError, ValueError):
         return
+    try:
+        found = os.fstat(fd)
+        if not stat.S_ISREG(found.st_mode) or found.st_size > COMPILE_AHEAD_LIMIT:
+            return
+        with os.fdopen(os.dup(fd), "rb") as src:
+            source = src.read(COMPILE_AHEAD_LIMIT + 1)
+    except OSError:
+        return
+    finally:
+        os.close(fd)
     if len(source) > COMPILE_AHEAD_LIMIT or (path in COMPILED and COMPILED[path][0] == source):
         return
     try:

@@ -179,6 +179,32 @@ def test_code_compiled_ahead_serves_only_the_bytes_it_was_compiled_from(tmp_path
     assert done.stdout.split("\n")[:2] == ["_Ahead 1", "_Ahead 2"], done.stderr
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="no warm helper there")
+@pytest.mark.timeout(30)
+def test_the_helper_compiles_ahead_only_a_regular_file_of_the_workspace(tmp_path: Path) -> None:
+    """Not a symlink (the helper, uncontained, could read what the call may
+    not, and the call can read what its helper holds), nor a FIFO (which
+    would keep the helper waiting)."""
+    from grading import _child
+
+    secret = tmp_path / "secret.py"
+    secret.write_text("KEY = 42\n", encoding="utf-8")
+    workspace = tmp_path / "ws"
+    workspace.mkdir()
+    (workspace / "linked.py").symlink_to(secret)
+    os.mkfifo(workspace / "piped.py")
+    (workspace / "plain.py").write_text("X = 1\n", encoding="utf-8")
+    before = dict(_child.COMPILED)
+    try:
+        for name in ("linked", "piped", "plain"):
+            _child.compile_ahead({"workspace": str(workspace), "module": name})
+        added = {os.path.basename(p) for p in _child.COMPILED if p not in before}
+    finally:
+        _child.COMPILED.clear()
+        _child.COMPILED.update(before)
+    assert added == {"plain.py"}
+
+
 def test_the_warm_helper_compiles_a_module_for_the_calls_after_the_first(tmp_path: Path) -> None:
     (tmp_path / "named.py").write_text("def loader():\n    return type(__loader__).__name__\n",
                                        encoding="utf-8")
