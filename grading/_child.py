@@ -233,7 +233,7 @@ def compile_ahead(request: dict[str, Any]) -> None:
         found = os.fstat(fd)
         if not stat.S_ISREG(found.st_mode) or found.st_size > COMPILE_AHEAD_LIMIT:
             return
-        with os.fdopen(os.dup(fd), "rb") as src:
+        with open(fd, "rb", closefd=False) as src:
             source = src.read(COMPILE_AHEAD_LIMIT + 1)
     except OSError:
         return

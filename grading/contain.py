@@ -324,15 +324,17 @@ class Begun:
     joined: dict[str, object] | None = None
 
 
+#: A policy's fields that differ from call to call: ``finish`` applies them.
+_CALL_FIELDS = ("cgroup", "expose_rw", "call_ro", "cwd", "limits", "keep_fds", "environment")
+
+#: The fields ``begin`` applies, the same for every call of a topic.
+_FIXED_FIELDS = tuple(f.name for f in dataclasses.fields(Policy) if f.name not in _CALL_FIELDS)
+
+
 def fixed_part(policy: Policy) -> Policy:
-    """What ``begin`` applies of ``policy``: it without the call's own parts."""
-    return dataclasses.replace(policy, cgroup=None, expose_rw=(), call_ro=(), cwd=None,
-                               limits=Limits(), keep_fds=(), environment=None)
-
-
-#: The fields ``fixed_part`` keeps (every other one it sets to its default).
-_FIXED_FIELDS = tuple(f.name for f in dataclasses.fields(Policy) if f.name not in {
-    "cgroup", "expose_rw", "call_ro", "cwd", "limits", "keep_fds", "environment"})
+    """What ``begin`` applies of ``policy``: it with the call's own fields at their defaults."""
+    blank = Policy()
+    return dataclasses.replace(policy, **{name: getattr(blank, name) for name in _CALL_FIELDS})
 
 
 def _fixed_alike(policy: Policy, fixed: Policy) -> bool:
