@@ -2,7 +2,7 @@
 
     python bench/grading.py [--runs 5] [--jobs N] [--checkout DIR ...] [--contain-both] [TOPIC ...]
     python bench/grading.py --floor        # per topic: wall, CPU and waiting time
-    python bench/grading.py --hangs        # a submission that hangs in every function
+    python bench/grading.py --hangs [TOPIC ...]  # a submission that hangs in every function
 
 Prints one line per workspace and checkout: every run's wall time, the median
 and the score, and the share of CPU time the host took meanwhile (a virtual
@@ -95,7 +95,7 @@ def floor(topics: list[str]) -> None:
           f"on {cores} cores: waiting floor {sum(waits) / cores:.1f} s, cpu floor {sum(cpus) / cores:.1f} s")
 
 
-def hangs(runs: int) -> None:
+def hangs(topics: list[str], runs: int) -> None:
     sys.path.insert(0, str(ROOT))
     from selftests.test_hangs import hanging_workspace
 
@@ -103,10 +103,12 @@ def hangs(runs: int) -> None:
     with tempfile.TemporaryDirectory() as scratch:
         workspace = hanging_workspace(Path(scratch) / "ws")
         for _ in range(runs):
-            elapsed, _, score = grade_once(ROOT, workspace, [], None)
+            elapsed, _, score = grade_once(ROOT, workspace, topics, None)
             times.append(elapsed)
     shown = ", ".join(f"{t:.1f}" for t in times)
-    print(f"hangs everywhere: median {statistics.median(times):.1f} s  (runs: {shown})  score {score}")
+    what = " ".join(topics) or "every topic"
+    print(f"hangs everywhere ({what}): median {statistics.median(times):.1f} s  (runs: {shown})"
+          f"  score {score}")
 
 
 def _all_topics() -> list[str]:
@@ -130,7 +132,7 @@ def main() -> None:
     if args.floor:
         floor(args.topics)
     elif args.hangs:
-        hangs(args.runs)
+        hangs(args.topics, args.runs)
     else:
         compare([ROOT, *(c.resolve() for c in args.checkout)], args.topics, args.runs, args.jobs,
                 args.contain_both)
