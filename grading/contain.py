@@ -480,7 +480,7 @@ def call_policy(*, slot: int, checkout: str, scratch: str, workspace: str, cwd: 
     return Policy(
         uid=UID_BASE + slot, cgroup=cgroup, mount_namespace=True, extra_namespaces=True,
         hide=(checkout, scratch, *home_folders(), *hidden),
-        expose_ro=(workspace, *interpreter_paths(),
+        expose_ro=(workspace, *interpreter_paths((checkout, scratch, *hidden)),
                    *((engine_dir,) if engine and os.path.isdir(engine_dir) else ())),
         expose_rw=(cwd, *writable), call_ro=tuple(readable), cwd=cwd, keep_fds=tuple(keep_fds),
         limits=limits or Limits(), environment=environment)
@@ -495,7 +495,7 @@ def user_policy(*, checkout: str, workspace: str, cwd: str, writable: Sequence[s
     userns = sys.platform.startswith("linux") and _userns_allowed()
     return Policy(
         user_namespace=userns, mount_namespace=userns, hide_pids=False,
-        hide=(checkout,), expose_ro=(workspace, *interpreter_paths()),
+        hide=(checkout,), expose_ro=(workspace, *interpreter_paths((checkout,))),
         expose_rw=(cwd, *writable), cwd=cwd, keep_fds=tuple(keep_fds),
         limits=limits or Limits(address_space=4 << 30))
 
@@ -710,12 +710,26 @@ def _within(path: str, folder: str) -> bool:
 
 
 @functools.cache
-def interpreter_paths() -> tuple[str, ...]:
+def interpreter_paths(hidden: tuple[str, ...] = ()) -> tuple[str, ...]:
     """Folders the interpreter needs at its own path (spawn children exec it);
     found once per process (``_warm_up``: before the warm helper forks, in
-    the view ``begin`` changes)."""
+    the view ``begin`` changes).
+
+    Its prefixes and the folder of its binary, and the folder of
+    ``sys.executable`` as it is spelled: a spawn child executes that path,
+    which in a virtual environment is a link to the binary (and ``-S``
+    leaves ``sys.prefix`` at the base interpreter's). Where ``pyvenv.cfg``
+    marks a virtual environment, all of it: an interpreter copied into one
+    finds its standard library through that file. None of ``hidden``: an
+    environment made in the checkout itself shows only the folder of its
+    interpreter. (Cached: per process, once for each ``hidden``.)"""
+    named = os.path.realpath(os.path.dirname(os.path.abspath(sys.executable)))
     found = {os.path.realpath(sys.base_prefix), os.path.realpath(sys.prefix),
-             os.path.dirname(os.path.realpath(sys.executable))}
+             os.path.dirname(os.path.realpath(sys.executable)), named}
+    environment = os.path.dirname(named)
+    if os.path.isfile(os.path.join(environment, "pyvenv.cfg")):
+        found.add(environment)
+    found -= {os.path.realpath(h) for h in hidden}
     # One folder within another: the outer one is enough.
     return tuple(sorted(p for p in found if not any(_within(p, q) for q in found)))
 

@@ -281,6 +281,55 @@ def test_spawn_children_run_contained_too(box: Sandbox) -> None:
 
 
 @needs_contained
+def test_spawn_children_start_where_the_grader_runs_from_a_virtual_environment(tmp_path: Path) -> None:
+    """A spawn child executes ``sys.executable`` as it is spelled: in a
+    virtual environment (here under /tmp, which every call sees as a tmpfs
+    of its own) a link to the interpreter, outside its prefixes."""
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", "--system-site-packages",
+                    str(tmp_path / "venv")], check=True)
+    (tmp_path / "ws").mkdir()
+    (tmp_path / "ws" / "mod.py").write_text(MODULE % {"checkout": str(ROOT), "tests": str(ROOT / "tests")},
+                                            encoding="utf-8")
+    code = textwrap.dedent(f"""
+        import sys
+        sys.path.insert(0, {str(ROOT)!r})
+        from pathlib import Path
+        from grading.sandbox import Sandbox, become_subreaper
+        become_subreaper()
+        box = Sandbox(Path({str(tmp_path / "ws")!r}), "mod")
+        try:
+            print(box.call("spawned", timeout=30).unwrap())
+        finally:
+            box.close()
+    """)
+    done = subprocess.run([str(tmp_path / "venv" / "bin" / "python"), "-c", code],
+                          capture_output=True, text=True, timeout=120)
+    assert done.stdout.split() == ["0"], done.stderr[-2000:]
+
+
+def test_the_interpreters_folders_include_its_virtual_environment(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    if sys.platform == "win32":
+        pytest.skip("no call is contained on Windows (and a symlink there needs a privilege)")
+    venv = tmp_path / "venv"
+    (venv / "bin").mkdir(parents=True)
+    (venv / "pyvenv.cfg").write_text(f"home = {os.path.dirname(sys.executable)}\n", encoding="utf-8")
+    (venv / "bin" / "python").symlink_to(os.path.realpath(sys.executable))
+    monkeypatch.setattr(sys, "executable", str(venv / "bin" / "python"))
+    found = contain.interpreter_paths.__wrapped__()
+    assert str(venv.resolve()) in found
+    assert os.path.dirname(os.path.realpath(sys.executable)) in found or any(
+        os.path.realpath(sys.executable).startswith(p + "/") for p in found)
+    # An environment that is a hidden folder itself (made in the checkout):
+    # only its interpreter's folder shows.
+    whole, folder = str(venv.resolve()), str((venv / "bin").resolve())
+    assert contain.interpreter_paths.__wrapped__((str(venv),)) == tuple(sorted(
+        set(contain.interpreter_paths.__wrapped__()) - {whole} | {folder}))
+    (venv / "pyvenv.cfg").unlink()  # not an environment: the folder of the link alone
+    assert str((venv / "bin").resolve()) in contain.interpreter_paths.__wrapped__()
+
+
+@needs_contained
 def test_a_failed_containment_is_the_graders_error(box: Sandbox, tmp_path: Path,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     real = zygote.Containment.prepare
