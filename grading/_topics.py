@@ -50,6 +50,11 @@ from grading.channel import read_key  # noqa: E402
 INI = os.path.join(ROOT, "grading", "pytest.ini")
 
 
+#: The pluggy modules that call ``varnames`` by that global name (1.6: ``_hooks``;
+#: 1.7: ``_decorators`` and ``_impl``, with ``_hooks`` re-exporting it).
+VARNAMES_MODULES = ("_hooks", "_decorators", "_impl")
+
+
 def remember_hook_signatures() -> None:
     """For the warm helper, before it forks: pluggy reads the signature of
     every hook function of every plugin (``inspect.signature``) each time a
@@ -58,22 +63,26 @@ def remember_hook_signatures() -> None:
     every fork: what was read is remembered, and read once here by making
     one configuration that is thrown away. Without pluggy's ``varnames``
     (another pluggy), nothing changes but the time."""
-    hooks = getattr(pluggy, "_hooks", None)
-    read = getattr(hooks, "varnames", None)
-    if hooks is None or read is None:
+    modules = [m for m in (getattr(pluggy, name, None) for name in VARNAMES_MODULES)
+               if m is not None and callable(getattr(m, "varnames", None))]
+    if not modules:
         return
+    read = modules[0].varnames
     known: dict[object, Any] = {}
 
-    def varnames(func: object) -> Any:
+    def varnames(func: object, **options: Any) -> Any:
+        key = (func, *sorted(options.items()))
         try:
-            return known[func]
+            return known[key]
         except KeyError:
-            found = known[func] = read(func)
+            found = known[key] = read(func, **options)
             return found
         except TypeError:  # unhashable: read each time, as pluggy does
-            return read(func)
+            return read(func, **options)
 
-    hooks.varnames = varnames
+    for module in modules:
+        if module.varnames is read:  # (one function, imported by name into each)
+            module.varnames = varnames
     try:
         with tempfile.TemporaryDirectory() as empty:
             config = _pytest.config._prepareconfig(
