@@ -712,8 +712,10 @@ def _within(path: str, folder: str) -> bool:
 @functools.cache
 def interpreter_paths(hidden: tuple[str, ...] = ()) -> tuple[str, ...]:
     """Folders the interpreter needs at its own path (spawn children exec it);
-    found once per process (``_warm_up``: before the warm helper forks, in
-    the view ``begin`` changes).
+    found once per process and ``hidden``, in the view ``begin`` changes: the
+    warm helper finds them before it forks (``_warm_up``, and the fixed part
+    of its spares' policy, ``_child._fixed_policy``, whose ``hidden`` is a
+    spare's call's), and a spare, whose view has changed, reuses them.
 
     Its prefixes and the folder of its binary, and the folder of
     ``sys.executable`` as it is spelled: a spawn child executes that path,
