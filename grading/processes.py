@@ -381,10 +381,29 @@ def open_process(pid: int) -> tuple[psutil.Process | None, float | None]:
 
 
 class Gone(psutil.Process):
-    """A process that ended before it could be looked at: no children, not running."""
+    """A process that ended before it could be looked at: no children, not
+    running, and every other question psutil answers raises
+    ``psutil.NoSuchProcess``. Nothing is looked up in the process table (the
+    pid may be another process's by now)."""
 
-    def __init__(self, pid: int) -> None:  # no look-up in the process table: it is gone
+    def __init__(self, pid: int) -> None:  # (not psutil's: no look-up)
         self._gone_pid = pid
+
+    def __getattr__(self, name: str) -> NoReturn:
+        # Reached for the state psutil's own __init__ would have made
+        # (``_proc``, ``_ident``, …): each of its methods reads some.
+        raise psutil.NoSuchProcess(self._gone_pid)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Gone) and other.pid == self.pid
+
+    def __hash__(self) -> int:
+        return hash((Gone, self._gone_pid))
+
+    def __repr__(self) -> str:
+        return f"Gone(pid={self._gone_pid})"
+
+    __str__ = __repr__
 
     @property
     def pid(self) -> int:

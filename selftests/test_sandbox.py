@@ -579,3 +579,20 @@ def test_the_child_environment_follows_the_graders_own(monkeypatch: pytest.Monke
     assert "KATA_ENV_PROBE" not in zygote.child_environment()
     monkeypatch.setenv("NOT_ALLOWED_PROBE", "x")
     assert "NOT_ALLOWED_PROBE" not in zygote.child_environment()
+
+
+def test_a_process_gone_before_it_was_looked_at_answers_every_look_as_gone() -> None:
+    """``Running.process`` for a call that ended before the harness found it
+    in the process table: every question a test asks it (psutil's) raises
+    ``psutil.NoSuchProcess``, which tests catch as ``psutil.Error``, and
+    never looks the pid up (it may be another process's by now)."""
+    gone = processes.Gone(os.getpid())  # a live pid: nothing may be read from it
+    assert gone.pid == os.getpid()
+    assert gone.children(recursive=True) == [] and not gone.is_running()
+    for look in ("status", "cpu_times", "memory_info", "name", "cmdline", "ppid", "create_time",
+                 "net_connections", "open_files", "num_threads"):
+        with pytest.raises(psutil.NoSuchProcess):
+            getattr(gone, look)()
+    assert str(os.getpid()) in repr(gone)
+    assert gone == processes.Gone(os.getpid()) and len({gone, processes.Gone(os.getpid())}) == 1
+    assert gone != psutil.Process(os.getpid())
