@@ -146,11 +146,32 @@ def committed_stub(name: str) -> bytes:
 
 
 def stub_copy(folder: Path, *names: str) -> Path:
-    """A folder holding the committed stubs of ``names``: what a fresh clone's exercises/ holds."""
+    """A folder holding the committed stubs of ``names`` (default: every
+    topic's): what a fresh clone's exercises/ holds."""
     folder.mkdir(parents=True, exist_ok=True)
-    for name in names:
+    for name in names or stub_names():
         (folder / f"{name}.py").write_bytes(committed_stub(name))
     return folder
+
+
+def stub_names() -> list[str]:
+    """Every topic's module name, as the lesson's manifest lists them."""
+    manifest = tomllib.loads((ROOT / "tests" / "topics.toml").read_text(encoding="utf-8"))
+    return [topic["name"] for topic in manifest["topic"]]
+
+
+#: What a copy of the checkout leaves out: git, caches, CI's own files.
+COPY_IGNORE = shutil.ignore_patterns(".git", "__pycache__", ".pytest_cache", ".mypy_cache",
+                                     ".ruff_cache", ".tox", "*.pyc", "ci-*.json")
+
+
+def copy_checkout(dest: Path, source: Path = ROOT) -> Path:
+    """A copy of the checkout at ``dest`` as a fresh clone has it: with the
+    committed stubs in its exercises/, whatever the working copy holds (in
+    a student's clone: their work)."""
+    shutil.copytree(source, dest, ignore=COPY_IGNORE, symlinks=True)
+    stub_copy(dest / "exercises")
+    return dest
 
 
 def noted_alive(pid_dir: Path) -> list[str]:

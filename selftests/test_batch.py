@@ -21,7 +21,7 @@ import pytest
 
 from grading import batch
 
-from .conftest import ROOT
+from .conftest import ROOT, committed_stub
 
 TOPIC = "concepts"
 EXPECTED = """\
@@ -40,7 +40,7 @@ HANG = "import time\nwhile True:\n    time.sleep(1)\n"
 def make_class(folder: Path) -> Path:
     folder.mkdir()
     solution = (ROOT / "solutions" / f"{TOPIC}.py").read_text(encoding="utf-8")
-    stub = (ROOT / "exercises" / f"{TOPIC}.py").read_text(encoding="utf-8")
+    stub = committed_stub(TOPIC).decode("utf-8")
     for student, text in (("alice", solution), ("carol", stub), ("eve", "import os\nos._exit(3)\n"),
                           ("hank", HANG)):
         (folder / student).mkdir()

@@ -8,6 +8,7 @@ purpose. Every run must leave a valid Gradescope ``results.json``.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
@@ -21,7 +22,7 @@ import pytest
 
 from grading import bundle
 
-from .conftest import ROOT, grade
+from .conftest import ROOT, committed_stub, copy_checkout, grade, stub_names
 
 TOPIC = "concepts"
 HANGS = "import time\nwhile True:\n    time.sleep(1)\n"
@@ -90,7 +91,8 @@ def test_honest_submission_gets_full_marks(autograder_zip: Path, tmp_path: Path)
 
 @pytest.mark.slow
 def test_untouched_stub_gets_zero_with_messages(autograder_zip: Path, tmp_path: Path) -> None:
-    data = run_autograder(fake_tree(autograder_zip, tmp_path, {f"{TOPIC}.py": source("exercises")}))
+    stub = committed_stub(TOPIC).decode("utf-8")
+    data = run_autograder(fake_tree(autograder_zip, tmp_path, {f"{TOPIC}.py": stub}))
     assert data["tests"] and data["score"] == 0
     assert all(t["status"] == "failed" and t["output"] for t in data["tests"])
 
@@ -125,8 +127,9 @@ def test_empty_submission_says_what_to_upload(autograder_zip: Path, tmp_path: Pa
 @pytest.mark.slow
 def test_export_grades_the_stubs_to_zero_and_holds_no_solution(tmp_path: Path) -> None:
     dest = tmp_path / "student"
-    proc = subprocess.run([sys.executable, str(ROOT / "grader.py"), "export", str(dest)],
-                          capture_output=True, text=True, cwd=ROOT)
+    checkout = copy_checkout(tmp_path / "checkout")  # (with the stubs as committed)
+    proc = subprocess.run([sys.executable, str(checkout / "grader.py"), "export", str(dest)],
+                          capture_output=True, text=True, cwd=checkout)
     assert proc.returncode == 0, proc.stderr
     files = {p.relative_to(dest).as_posix() for p in dest.rglob("*") if p.is_file()}
     assert {"README.md", "grader.py", "requirements.txt", "tests/topics.toml",
@@ -136,7 +139,7 @@ def test_export_grades_the_stubs_to_zero_and_holds_no_solution(tmp_path: Path) -
     everything = "\n".join((dest / f).read_text(encoding="utf-8") for f in files)
     for solution in (ROOT / "solutions").glob("*.py"):
         body = [line for line in solution.read_text(encoding="utf-8").splitlines()
-                if len(line.strip()) > 25 and line.strip() not in STUB_LINES]
+                if len(line.strip()) > 25 and line.strip() not in stub_lines()]
         leaked = [line for line in body if line in everything]
         assert len(leaked) < len(body) / 4, (solution.name, leaked[:5])
     graded = grade(TOPIC, tmp_path=tmp_path, root=dest)
@@ -150,6 +153,8 @@ def test_export_without_hidden_tests(tmp_path: Path) -> None:
     assert "exercises/concepts.py" in written
 
 
-#: Lines a stub and its solution share on purpose: the docstring, imports, signatures.
-STUB_LINES = {line.strip() for p in (ROOT / "exercises").glob("*.py")
-              for line in p.read_text(encoding="utf-8").splitlines()}
+@functools.cache
+def stub_lines() -> set[str]:
+    """Lines a stub and its solution share on purpose: the docstring, imports, signatures."""
+    return {line.strip() for name in stub_names()
+            for line in committed_stub(name).decode("utf-8").splitlines()}

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import ROOT, grade, noted_alive
+from .conftest import committed_stub, grade, noted_alive, stub_names
 
 HANG = '''
 
@@ -34,13 +34,13 @@ RAISE = re.compile(r"raise NotImplementedError\b(\([^)]*\))?")
 
 def hanging_workspace(folder: Path) -> Path:
     folder.mkdir()
-    for stub in sorted((ROOT / "exercises").glob("*.py")):
-        text = stub.read_text(encoding="utf-8")
+    for name in stub_names():  # the stubs as committed: exercises/ may hold someone's work
+        text = committed_stub(name).decode("utf-8")
         if RAISE.search(text):
             text = RAISE.sub("_hang()", text) + HANG
         else:  # a module of data only (the quiz): its import hangs
             text += HANG + "\n_hang()\n"
-        (folder / stub.name).write_text(text, encoding="utf-8")
+        (folder / f"{name}.py").write_text(text, encoding="utf-8")
     return folder
 
 

@@ -27,7 +27,7 @@ import pytest
 
 from grading import contain
 
-from .conftest import ROOT, SELFTESTS
+from .conftest import ROOT, SELFTESTS, copy_checkout
 
 HOSTILE = SELFTESTS / "hostile"
 SOURCE = Path(os.environ.get("KATA_HOSTILE_SOURCE", ROOT)).resolve()
@@ -37,8 +37,6 @@ CONTROL = "isolation"
 GRADE_TIMEOUT = 180.0
 #: Seconds after the grader's exit during which nothing may rewrite its report.
 WATCH = 3.0
-COPY_IGNORE = shutil.ignore_patterns(".git", "__pycache__", ".pytest_cache", ".mypy_cache",
-                                     ".ruff_cache", ".tox", "*.pyc", "ci-*.json")
 
 
 def _trusted_wired() -> bool:
@@ -98,7 +96,7 @@ def _snapshot(root: Path) -> dict[str, str]:
 
 
 def _copy_checkout(dest: Path) -> Path:
-    shutil.copytree(SOURCE, dest, ignore=COPY_IGNORE, symlinks=True)
+    copy_checkout(dest, SOURCE)
     # A git folder of its own: the checkout's .git may point at the real repository.
     env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t",
            "GIT_COMMITTER_EMAIL": "t@t"}

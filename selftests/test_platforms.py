@@ -23,7 +23,7 @@ import pytest
 
 from grading import patching
 
-from .conftest import ROOT, SELFTESTS, Graded, grade
+from .conftest import ROOT, SELFTESTS, Graded, grade, stub_copy
 
 PLATFORMS = SELFTESTS / "platforms"
 #: A few of the lesson's mistakes that must still be caught there.
@@ -80,7 +80,7 @@ def test_solutions_score_every_graded_point(system: str, tmp_path: Path) -> None
 @pytest.mark.slow
 @pytest.mark.parametrize("system", ["windows", "macos"])
 def test_stubs_score_zero(system: str, tmp_path: Path) -> None:
-    graded = simulate(system, "--workspace", ROOT / "exercises", tmp_path=tmp_path)
+    graded = simulate(system, "--workspace", stub_copy(tmp_path / "stubs"), tmp_path=tmp_path)
     assert graded.data is not None, graded.stderr
     assert graded.data["score"] == 0 and graded.data["max_score"] > 0
     assert graded.returncode == 1

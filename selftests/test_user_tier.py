@@ -26,15 +26,13 @@ import pytest
 
 from grading.host import ENFORCED
 
-from .conftest import ROOT
+from .conftest import copy_checkout
 
 LINUX_ROOT = sys.platform.startswith("linux") and os.geteuid() == 0
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(not LINUX_ROOT, reason="needs Linux and root (to become another user)")]
 
 USER = 65534
-COPY_IGNORE = shutil.ignore_patterns(".git", "__pycache__", ".pytest_cache", ".mypy_cache",
-                                     ".ruff_cache", ".tox", "*.pyc", "ci-*.json")
 
 #: Run as root: a mount namespace with /root hidden and the interpreter bound
 #: back, then the user, then the grader (argv after the script's own).
@@ -69,7 +67,7 @@ def checkout() -> Iterator[Path]:
     try:
         os.chmod(base, 0o755)
         copy = base / "checkout"
-        shutil.copytree(ROOT, copy, ignore=COPY_IGNORE, symlinks=True)
+        copy_checkout(copy)
         (base / "tmp").mkdir()
         for folder, dirs, files in os.walk(base):
             for name in [folder, *(os.path.join(folder, n) for n in dirs + files)]:

@@ -15,16 +15,13 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import ROOT
+from .conftest import ROOT, copy_checkout
 
 TOPIC = "concepts"
 
 
 def checkout_copy(tmp_path: Path) -> Path:
-    copy = tmp_path / "checkout"
-    shutil.copytree(ROOT, copy, ignore=shutil.ignore_patterns(
-        ".git", "__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache", "katas", ".tox"))
-    return copy
+    return copy_checkout(tmp_path / "checkout")
 
 
 def verify(root: Path, *args: str) -> subprocess.CompletedProcess[str]:

@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 import yaml
 
-from .conftest import ROOT
+from .conftest import ROOT, committed_stub
 
 WORKFLOW = ROOT / ".github" / "workflows" / "classroom.yml"
 TOPIC = "concepts"
@@ -115,7 +115,7 @@ def test_grade_step_publishes_real_points_and_a_summary(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_grade_step_scores_the_stub_zero(tmp_path: Path) -> None:
-    stub = (ROOT / "exercises" / f"{TOPIC}.py").read_text(encoding="utf-8")
+    stub = committed_stub(TOPIC).decode("utf-8")
     result, _ = run_grade_step(tmp_path, stub)
     assert result["status"] == "fail" and sum(t["score"] for t in result["tests"]) == 0
 
