@@ -391,8 +391,13 @@ class Gone(psutil.Process):
 
     def __getattr__(self, name: str) -> NoReturn:
         # Reached for the state psutil's own __init__ would have made
-        # (``_proc``, ``_ident``, …): each of its methods reads some.
-        raise psutil.NoSuchProcess(self._gone_pid)
+        # (``_proc``, ``_ident``, …): each of its methods reads some. Any
+        # other name is missing as on any object (``hasattr``, ``copy`` and
+        # ``pickle`` ask; a copy has no ``_gone_pid`` until it is restored).
+        pid = self.__dict__.get("_gone_pid")
+        if pid is None or not name.startswith("_") or name.startswith("__"):
+            raise AttributeError(name)
+        raise psutil.NoSuchProcess(pid)
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Gone) and other.pid == self.pid
@@ -417,7 +422,6 @@ class Gone(psutil.Process):
 
     def status(self) -> NoReturn:
         raise psutil.NoSuchProcess(self._gone_pid)
-
 
 def reaped_any_child(pid: int) -> bool | None:
     """Whether the process ``pid`` has reaped at least one child so far, read

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import os
+import pickle
 import subprocess
 import sys
 import textwrap
@@ -590,9 +592,12 @@ def test_a_process_gone_before_it_was_looked_at_answers_every_look_as_gone() -> 
     assert gone.pid == os.getpid()
     assert gone.children(recursive=True) == [] and not gone.is_running()
     for look in ("status", "cpu_times", "memory_info", "name", "cmdline", "ppid", "create_time",
-                 "net_connections", "open_files", "num_threads"):
+                 "net_connections", "open_files", "num_threads", "wait"):
         with pytest.raises(psutil.NoSuchProcess):
             getattr(gone, look)()
     assert str(os.getpid()) in repr(gone)
     assert gone == processes.Gone(os.getpid()) and len({gone, processes.Gone(os.getpid())}) == 1
     assert gone != psutil.Process(os.getpid())
+    # As any object: a name it lacks is an AttributeError, and it copies and pickles.
+    assert not hasattr(gone, "no_such_name") and getattr(gone, "no_such_name", None) is None
+    assert copy.copy(gone) == gone == pickle.loads(pickle.dumps(gone))
