@@ -480,7 +480,7 @@ def call_policy(*, slot: int, checkout: str, scratch: str, workspace: str, cwd: 
     return Policy(
         uid=UID_BASE + slot, cgroup=cgroup, mount_namespace=True, extra_namespaces=True,
         hide=(checkout, scratch, *home_folders(), *hidden),
-        expose_ro=(workspace, *interpreter_paths((checkout, scratch, *hidden)),
+        expose_ro=(workspace, *interpreter_paths((checkout, scratch, *home_folders(), *hidden)),
                    *((engine_dir,) if engine and os.path.isdir(engine_dir) else ())),
         expose_rw=(cwd, *writable), call_ro=tuple(readable), cwd=cwd, keep_fds=tuple(keep_fds),
         limits=limits or Limits(), environment=environment)
@@ -722,16 +722,16 @@ def interpreter_paths(hidden: tuple[str, ...] = ()) -> tuple[str, ...]:
     which in a virtual environment is a link to the binary (and ``-S``
     leaves ``sys.prefix`` at the base interpreter's). Where ``pyvenv.cfg``
     marks a virtual environment, all of it: an interpreter copied into one
-    finds its standard library through that file. None of ``hidden``: an
-    environment made in the checkout itself shows only the folder of its
-    interpreter. (Cached: per process, once for each ``hidden``.)"""
+    finds its standard library through that file. None of ``hidden``, /tmp
+    or /dev/shm: an environment made in the checkout itself shows only the
+    folder of its interpreter. (Cached: per process, once for each ``hidden``.)"""
     named = os.path.realpath(os.path.dirname(os.path.abspath(sys.executable)))
     found = {os.path.realpath(sys.base_prefix), os.path.realpath(sys.prefix),
              os.path.dirname(os.path.realpath(sys.executable)), named}
     environment = os.path.dirname(named)
     if os.path.isfile(os.path.join(environment, "pyvenv.cfg")):
         found.add(environment)
-    found -= {os.path.realpath(h) for h in hidden}
+    found -= {os.path.realpath(h) for h in (*hidden, "/tmp", "/dev/shm")}
     # One folder within another: the outer one is enough.
     return tuple(sorted(p for p in found if not any(_within(p, q) for q in found)))
 

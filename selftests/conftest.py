@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
@@ -15,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from grading import patching
+from grading import catalog, patching
 
 ROOT = Path(__file__).resolve().parent.parent
 SELFTESTS = Path(__file__).resolve().parent
@@ -133,16 +134,42 @@ class Kata:
 
 def all_katas() -> list[Kata]:
     return [Kata.load(p.parent) for p in sorted(KATAS.glob("*/kata.toml"))]
-def committed_stub(name: str) -> bytes:
-    """``exercises/<name>.py`` as committed, whatever the working copy holds now."""
+def head_stub(name: str, revision: str = "HEAD", root: Path = ROOT) -> bytes:
+    """``exercises/<name>.py`` as committed at ``revision``, whatever the working copy holds now."""
     if shutil.which("git") is None:
         pytest.skip("git is not installed: the committed stubs cannot be read "
                     "(exercises/ may hold your work)")
-    proc = subprocess.run(["git", "show", f"HEAD:exercises/{name}.py"], cwd=ROOT, capture_output=True)
+    # ./ : the path from this checkout's root, should it be a folder of a larger repository.
+    proc = subprocess.run(["git", "show", f"{revision}:./exercises/{name}.py"], cwd=root, capture_output=True)
     if proc.returncode != 0:
         why = proc.stderr.decode(errors="replace").strip()[:80]
         pytest.skip(f"not a git checkout with a commit ({why}): the committed stubs cannot be read")
     return proc.stdout
+
+
+@functools.cache
+def committed_stub(name: str, root: Path = ROOT) -> bytes:
+    """The stub of ``exercises/<name>.py`` as shipped: HEAD's, or, where a
+    student has committed their work over it since, the newest committed
+    version that is the stub the manifest knows (``stub`` in
+    tests/topics.toml); HEAD's where none is."""
+    head = head_stub(name, root=root)
+    shipped = stub_digests(root).get(name)
+    if shipped is None or catalog.stub_digest(head) == shipped:
+        return head
+    revisions = subprocess.run(["git", "rev-list", "HEAD", "--", f"exercises/{name}.py"], cwd=root,
+                               capture_output=True, text=True).stdout.split()
+    for revision in revisions[1:]:
+        older = head_stub(name, revision, root)
+        if catalog.stub_digest(older) == shipped:
+            return older
+    return head
+
+
+def stub_digests(root: Path = ROOT) -> dict[str, str]:
+    """The manifest's digest of each topic's stub."""
+    manifest = tomllib.loads((root / "tests" / "topics.toml").read_text(encoding="utf-8"))
+    return {topic["name"]: topic["stub"] for topic in manifest["topic"] if "stub" in topic}
 
 
 def stub_copy(folder: Path, *names: str) -> Path:
@@ -160,9 +187,9 @@ def stub_names() -> list[str]:
     return [topic["name"] for topic in manifest["topic"]]
 
 
-#: What a copy of the checkout leaves out: git, caches, CI's own files.
+#: What a copy of the checkout leaves out: git, caches, virtual environments, CI's own files.
 COPY_IGNORE = shutil.ignore_patterns(".git", "__pycache__", ".pytest_cache", ".mypy_cache",
-                                     ".ruff_cache", ".tox", "*.pyc", "ci-*.json")
+                                     ".ruff_cache", ".tox", ".venv", "venv", "*.pyc", "ci-*.json")
 
 
 def copy_checkout(dest: Path, source: Path = ROOT) -> Path:

@@ -290,9 +290,12 @@ def test_spawn_children_start_where_the_grader_runs_from_a_virtual_environment(t
     (tmp_path / "ws").mkdir()
     (tmp_path / "ws" / "mod.py").write_text(MODULE % {"checkout": str(ROOT), "tests": str(ROOT / "tests")},
                                             encoding="utf-8")
+    # The packages this interpreter has (it may run from a venv itself: a
+    # venv made from one sees the base interpreter's, not that venv's).
+    packages = [p for p in sys.path if os.path.basename(p) in ("site-packages", "dist-packages")]
     code = textwrap.dedent(f"""
         import sys
-        sys.path.insert(0, {str(ROOT)!r})
+        sys.path[:0] = [{str(ROOT)!r}, *{packages!r}]
         from pathlib import Path
         from grading.sandbox import Sandbox, become_subreaper
         become_subreaper()
