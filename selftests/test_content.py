@@ -79,7 +79,10 @@ def test_the_manifest_knows_each_stub(topic: catalog.Topic) -> None:
     """The digest that tells the grader a file is the untouched stub (for the short welcome)."""
     head = head_stub(topic.name)
     digest = catalog.stub_digest(head)
-    if digest != topic.stub and committed_stub(topic.name) != head and not unsolved(topic.name, head):
+    shipped = committed_stub(topic.name)
+    worked_on = stub_marks(topic.name, head) < stub_marks(topic.name, shipped)
+    if digest != topic.stub and shipped != head and worked_on:
+        # Fewer of the stub's marks than the stub an older commit holds: work done on it.
         pytest.skip(f"exercises/{topic.name}.py at HEAD is committed work, not a stub "
                     "(the stub as shipped is in an older commit)")
     assert topic.stub == digest, (f"tests/topics.toml: topic {topic.name} needs stub = \"{digest}\" "
@@ -120,9 +123,25 @@ def test_stub_states_the_task_and_is_unsolved(name: str) -> None:
     assert unsolved(name, source)
 
 
+@pytest.mark.parametrize("name", NAMES)
+def test_work_on_a_stub_takes_its_marks_away(name: str) -> None:
+    """What tells committed work from a stub (``stub_marks``): the solution has none left."""
+    solution = (ROOT / "solutions" / f"{name}.py").read_bytes()
+    assert stub_marks(name, committed_stub(name)) > 0 == stub_marks(name, solution)
+    assert not unsolved(name, solution)
+
+
 def unsolved(name: str, source: bytes) -> bool:
-    """A stub's marks: a TODO, and code that raises NotImplementedError (the quiz: answers only)."""
-    return b"TODO" in source and (b"NotImplementedError" in source or name == "concepts")
+    """A stub's marks: a TODO, and code that raises NotImplementedError (the quiz: no answer given)."""
+    return b"TODO" in source and stub_marks(name, source) > 0 and (
+        name != "concepts" or not re.findall(rb'"q\d+"\s*:\s*"([^"]+)"', source))
+
+
+def stub_marks(name: str, source: bytes) -> int:
+    """How much of a stub is still to do: its ``NotImplementedError``s (the quiz: its empty answers)."""
+    if name == "concepts":
+        return len(re.findall(rb'"q\d+"\s*:\s*""', source))
+    return source.count(b"NotImplementedError")
 
 
 def test_every_module_belongs_to_a_topic() -> None:
