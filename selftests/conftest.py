@@ -134,6 +134,8 @@ class Kata:
 
 def all_katas() -> list[Kata]:
     return [Kata.load(p.parent) for p in sorted(KATAS.glob("*/kata.toml"))]
+
+
 def head_stub(name: str, revision: str = "HEAD", root: Path = ROOT) -> bytes:
     """``exercises/<name>.py`` as committed at ``revision``, whatever the working copy holds now."""
     if shutil.which("git") is None:
@@ -154,8 +156,8 @@ def committed_stub(name: str, root: Path = ROOT) -> bytes:
     version that is the stub the manifest knows (``stub`` in
     tests/topics.toml); HEAD's where none is."""
     head = head_stub(name, root=root)
-    shipped = stub_digests(root).get(name)
-    if shipped is None or catalog.stub_digest(head) == shipped:
+    shipped = next((t.stub for t in catalog.load(root / "tests") if t.name == name), None)
+    if not shipped or catalog.stub_digest(head) == shipped:
         return head
     revisions = subprocess.run(["git", "rev-list", "HEAD", "--", f"exercises/{name}.py"], cwd=root,
                                capture_output=True, text=True).stdout.split()
@@ -164,12 +166,6 @@ def committed_stub(name: str, root: Path = ROOT) -> bytes:
         if catalog.stub_digest(older) == shipped:
             return older
     return head
-
-
-def stub_digests(root: Path = ROOT) -> dict[str, str]:
-    """The manifest's digest of each topic's stub."""
-    manifest = tomllib.loads((root / "tests" / "topics.toml").read_text(encoding="utf-8"))
-    return {topic["name"]: topic["stub"] for topic in manifest["topic"] if "stub" in topic}
 
 
 def stub_copy(folder: Path, *names: str) -> Path:
@@ -183,8 +179,7 @@ def stub_copy(folder: Path, *names: str) -> Path:
 
 def stub_names() -> list[str]:
     """Every topic's module name, as the lesson's manifest lists them."""
-    manifest = tomllib.loads((ROOT / "tests" / "topics.toml").read_text(encoding="utf-8"))
-    return [topic["name"] for topic in manifest["topic"]]
+    return [topic.name for topic in catalog.load(ROOT / "tests")]
 
 
 #: What a copy of the checkout leaves out: git, caches, virtual environments, CI's own files.

@@ -95,8 +95,7 @@ def test_a_stub_committed_over_is_read_from_the_commit_that_shipped_it(tmp_path:
     if shutil.which("git") is None:
         pytest.skip("needs git")
     stub = committed_stub("concepts")
-    (tmp_path / "tests").mkdir()
-    shutil.copy(ROOT / "tests" / "topics.toml", tmp_path / "tests")
+    shutil.copytree(ROOT / "tests", tmp_path / "tests", ignore=shutil.ignore_patterns("__pycache__"))
     (tmp_path / "exercises").mkdir()
     env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t",
            "GIT_COMMITTER_EMAIL": "t@t"}
